@@ -1,0 +1,72 @@
+"""Settings, read from the environment once. Nothing else in the package reads env vars."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "interviewer"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "interviewer"
+
+
+Backend = Literal["auto", "embedded", "openai", "fake"]
+
+
+class Settings(BaseSettings):
+    """INTERVIEWER_* variables (and a .env file), plus the standard OPENAI_API_KEY / OPENAI_BASE_URL."""
+
+    model_config = SettingsConfigDict(env_prefix="INTERVIEWER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="assembled model weights")
+    knowledge_dir: Path | None = None
+    chroma_path: Path | None = Field(None, description="persistent Chroma folder; default data_dir/chroma")
+    chroma_host: str | None = Field(None, description="use a Chroma server (chroma run) instead of a folder")
+    chroma_port: int = 8000
+    collection: str = "questions"
+
+    backend: Backend = "auto"
+    model: str = Field("", description="model name for OpenAI-compatible servers; empty = backend default")
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"))
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    llm_context: int = 4096
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = Field(None, description="user:pass for the web UI")
+    concurrency: int = 16
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def history_db(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def active_backend(self) -> Literal["embedded", "openai", "fake"]:
+        """auto: OpenAI(-compatible) when a key or base URL is set, else the embedded model."""
+        if self.backend != "auto":
+            return self.backend
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "embedded"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

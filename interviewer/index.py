@@ -1,0 +1,164 @@
+"""The Chroma index over the banks.
+
+Two collections, because lookups and grading embed different text:
+- `<name>`: one record per question, document = the question text. Paraphrased question lookups and
+  "ask me about <topic>" match question wording best.
+- `<name>_answers`: one record per question, document = reference answer + key points. A candidate's answer
+  is compared with answer-like text, so "nearest items for a candidate's text" searches here.
+Both carry metadata (bank, topic, difficulty, content hash) and the full item as JSON, so a Chroma server
+alone is enough to serve `get`. Ids are the question ids: re-ingest is idempotent, edits update, removals delete.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from tqdm import tqdm
+
+from .config import Settings
+from .embeddings import ChromaEmbedding, langchain_embeddings
+from .errors import IndexStoreError
+from .knowledge import Bank, Question
+
+log = logging.getLogger(__name__)
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class Hit:
+    question: Question
+    score: float  # cosine similarity, 1 = same meaning
+
+
+def make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _answer_text(q: Question) -> str:
+    return q.reference_answer.strip() + "\nKey points: " + "; ".join(q.key_points)
+
+
+def _metadata(q: Question) -> dict[str, Any]:
+    return {
+        "bank": q.bank,
+        "topic": q.topic,
+        "difficulty": q.difficulty,
+        "hash": q.content_hash(),
+        "item": q.model_dump_json(),
+    }
+
+
+class Index:
+    def __init__(self, client, name: str = "questions", embedding: ChromaEmbedding | None = None):
+        self.client = client
+        self.name = name
+        self.embedding = embedding or ChromaEmbedding()
+        options = dict(embedding_function=self.embedding, metadata={"hnsw:space": "cosine"})
+        self.questions = client.get_or_create_collection(name, **options)
+        self.answers = client.get_or_create_collection(f"{name}_answers", **options)
+
+    # ---- writing
+    def ingest(self, banks: Iterable[Bank], progress: bool = False, prune: bool = False) -> dict[str, int]:
+        """Upsert every question of `banks`; delete items of those banks that are gone.
+        With prune, also delete items of banks not given (a full rebuild from knowledge/)."""
+        items = [q for bank in banks for q in bank.questions]
+        bank_ids = {q.bank for q in items}
+        stored = self.questions.get(include=["metadatas"])
+        stored_hash = {i: (m or {}).get("hash") for i, m in zip(stored["ids"], stored["metadatas"])}
+        stored_bank = {i: (m or {}).get("bank") for i, m in zip(stored["ids"], stored["metadatas"])}
+        wanted = {q.id for q in items}
+        changed = [q for q in items if stored_hash.get(q.id) != q.content_hash()]
+        removed = [i for i in stored_hash if i not in wanted and (prune or stored_bank[i] in bank_ids)]
+
+        bar = tqdm(total=len(changed), desc="indexing", unit="q", disable=not progress or not changed)
+        for start in range(0, len(changed), BATCH):
+            batch = changed[start : start + BATCH]
+            ids, metas = [q.id for q in batch], [_metadata(q) for q in batch]
+            self.questions.upsert(ids=ids, documents=[q.question for q in batch], metadatas=metas)
+            self.answers.upsert(ids=ids, documents=[_answer_text(q) for q in batch], metadatas=metas)
+            bar.update(len(batch))
+        bar.close()
+        if removed:
+            self.questions.delete(ids=removed)
+            self.answers.delete(ids=removed)
+        return {"items": len(items), "upserted": len(changed), "unchanged": len(items) - len(changed), "deleted": len(removed)}
+
+    # ---- reading
+    def count(self) -> int:
+        return self.questions.count()
+
+    def get(self, question_id: str) -> Question:
+        found = self.questions.get(ids=[question_id], include=["metadatas"])
+        if not found["ids"]:
+            raise KeyError(question_id)
+        return Question.model_validate_json(found["metadatas"][0]["item"])
+
+    def all(self) -> list[Question]:
+        found = self.questions.get(include=["metadatas"])
+        return [Question.model_validate_json(m["item"]) for m in found["metadatas"]]
+
+    def search(self, text: str, k: int = 5, where: dict | None = None) -> list[Hit]:
+        """Questions whose wording is nearest to `text` (a paraphrase or a topic request)."""
+        return self._query(self.questions, text, k, where)
+
+    def nearest_answers(self, text: str, k: int = 3, where: dict | None = None) -> list[Hit]:
+        """Items whose reference answer is nearest to a candidate's text."""
+        return self._query(self.answers, text, k, where)
+
+    def _query(self, collection, text: str, k: int, where: dict | None) -> list[Hit]:
+        k = max(1, min(k, collection.count()))
+        if not collection.count():
+            return []
+        res = collection.query(query_texts=[text], n_results=k, where=where, include=["metadatas", "distances"])
+        return [
+            Hit(Question.model_validate_json(m["item"]), round(1.0 - d, 4))
+            for m, d in zip(res["metadatas"][0], res["distances"][0])
+        ]
+
+    def retriever(self, k: int = 4):
+        """A LangChain retriever over the question collection (for "ask me about <topic>")."""
+        from langchain_chroma import Chroma
+
+        store = Chroma(client=self.client, collection_name=self.name, embedding_function=langchain_embeddings())
+        return store.as_retriever(search_kwargs={"k": k})
+
+
+def open_index(settings: Settings, embedding: ChromaEmbedding | None = None) -> Index:
+    try:
+        return Index(make_client(settings), settings.collection, embedding)
+    except Exception as exc:  # chromadb raises many unrelated types for a bad folder or server
+        where = f"server {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
+        raise IndexStoreError(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+def ensure_index(settings: Settings, embedding: ChromaEmbedding | None = None) -> Index:
+    """Open the index and fill it from knowledge/ when empty. A corrupt local folder is moved aside
+    and rebuilt, with a log message instead of a stack trace."""
+    from .knowledge import load_banks
+
+    try:
+        index = open_index(settings, embedding)
+        index.count()
+    except IndexStoreError as exc:
+        if settings.chroma_host:
+            raise
+        import shutil
+        import time
+
+        broken = settings.chroma_dir.with_name(f"{settings.chroma_dir.name}.broken-{int(time.time())}")
+        log.warning("Chroma index unreadable (%s); moved to %s and rebuilding from knowledge/", exc, broken)
+        shutil.move(str(settings.chroma_dir), str(broken))
+        index = open_index(settings, embedding)
+    if index.count() == 0:
+        log.info("index empty: building it from knowledge/")
+        index.ingest(load_banks([settings.knowledge_dir] if settings.knowledge_dir else None), prune=True)
+    return index

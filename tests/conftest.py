@@ -1,0 +1,86 @@
+"""Shared fixtures. Tests run offline: each test gets its own data dir, and settings are re-read."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds" / "ml-system-design-interview.txt"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Point the data dir at tmp and drop cached settings, so no test touches the user's history or index.
+    The model cache dir is left alone: the assembled LLM weights are shared between runs on purpose."""
+    from interviewer.config import get_settings
+
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(tmp_path / "data"))
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_CHROMA_HOST", "INTERVIEWER_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def banks():
+    from interviewer.knowledge import load_banks
+
+    return load_banks()
+
+
+@pytest.fixture(scope="session")
+def seeded_index(tmp_path_factory, banks):
+    """A real persistent Chroma index holding every bundled bank (built once per test run)."""
+    from interviewer.config import Settings
+    from interviewer.index import open_index
+
+    index = open_index(Settings(data_dir=tmp_path_factory.mktemp("index")))
+    index.ingest(banks)
+    return index
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A real `chroma run` server on loopback, stopped after the test."""
+    port = free_port()
+    exe = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,0 +1,42 @@
+import json
+
+from interviewer.cli import main
+from interviewer.importer import heuristic_key_points, import_file, parse_article
+from interviewer.knowledge import load_bank
+
+from conftest import SEED
+
+
+def test_seed_document_imports_exactly_its_ten_questions():
+    bank = import_file(SEED, bank_id="seed", topic="ML system design")
+    assert len(bank.questions) == 10
+    assert bank.questions[0].question.startswith("Describe the process of feature engineering")
+    assert bank.questions[9].question.startswith("What are the different strategies for deploying")
+    # the footer ("Previous", "Back to Interview") never leaks into the last answer
+    assert "Back to Interview" not in bank.questions[9].reference_answer
+    assert all(3 <= len(q.key_points) <= 7 for q in bank.questions)
+
+
+def test_cli_import_writes_a_valid_bank(tmp_path):
+    out = tmp_path / "seed.yaml"
+    main(["import", str(SEED), "-o", str(out), "--bank-id", "seed"])
+    assert len(load_bank(out).questions) == 10
+
+
+def test_csv_and_json_rows(tmp_path):
+    csv_path = tmp_path / "qa.csv"
+    csv_path.write_text('question,answer\n"What is X?","X is a thing. It matters because of Y. Use it for Z."\n')
+    json_path = tmp_path / "qa.json"
+    json_path.write_text(json.dumps([{"question": "What is Y?", "answer": "Y includes alpha, beta, and gamma."}]))
+    assert import_file(csv_path).questions[0].question == "What is X?"
+    assert import_file(json_path).questions[0].key_points[:3] == ["Alpha", "Beta", "Gamma"]
+
+
+def test_numbering_must_be_sequential():
+    text = "Intro.\n\n1. First question here?\n\nFirst answer is long enough to count as prose.\n\n3. Not a question\n\nmore"
+    assert [q for q, _ in parse_article(text)] == ["First question here?"]
+
+
+def test_list_sentence_becomes_points():
+    points = heuristic_key_points("Techniques include normalization, encoding, and selection. Good features help.")
+    assert points[:3] == ["Normalization", "Encoding", "Selection"]

@@ -101,7 +101,8 @@ def _cmd_serve_llm(args: argparse.Namespace) -> None:
 def _cmd_chat(args: argparse.Namespace) -> None:
     from .chat import run_chat
 
-    run_chat(get_settings(), bank=args.bank, count=args.count, mode=args.mode, difficulty=args.difficulty)
+    run_chat(get_settings(), bank=args.bank, count=args.count, mode=args.mode, difficulty=args.difficulty,
+             retry_weak=args.retry_weak)
 
 
 def _cmd_app(args: argparse.Namespace) -> None:
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=5)
     p.add_argument("--mode", choices=["study", "exam"], default="study")
     p.add_argument("--difficulty", default="adaptive")
+    p.add_argument("--retry-weak", action="store_true", help="start from past questions scored below the pass mark")
     p.set_defaults(func=_cmd_chat)
 
     p = sub.add_parser("app", help="start the web app")

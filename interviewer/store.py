@@ -1,0 +1,294 @@
+"""Interview history in SQLite (settings.history_db), with numbered migrations recorded once applied.
+
+Tables: `sessions` (one row per interview, holding the latest State as JSON, so a session killed at any point
+resumes from its last save), `turns` (one row per transcript line) and `results` (one row per question asked:
+score history, per-topic trends, best score per question, "retry weak questions").
+
+Saving is explicit and idempotent: `save(state)` writes the session row, the turns not yet stored and the
+results, in one transaction. `persist(run)` wraps a session.StepRun and saves at each checkpoint (an answer is
+on disk before its feedback starts streaming) and at the end. Each call opens its own connection, so one Store
+can be shared by every browser session and thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from pydantic import BaseModel
+
+from .errors import InterviewerError
+from .grader import PASS_MARK
+from .report import Report, build_report
+from .state import Event, Mode, Setup, State
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .session import StepRun
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("m001_initial", """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT,
+            phase TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            difficulty TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            answered INTEGER NOT NULL DEFAULT 0,
+            overall REAL NOT NULL DEFAULT 0,
+            state TEXT NOT NULL
+        );
+        CREATE TABLE turns (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            speaker TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            question_id TEXT,
+            text TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        );
+        CREATE INDEX sessions_started ON sessions(started_at);
+    """),
+    ("m002_results", """
+        CREATE TABLE results (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            question_id TEXT NOT NULL,
+            bank TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            difficulty INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            score REAL NOT NULL,
+            hints INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (session_id, number)
+        );
+        CREATE INDEX results_question ON results(question_id);
+        CREATE INDEX results_topic ON results(topic, at);
+    """),
+]
+
+
+class StoreError(InterviewerError):
+    """The history database is unreadable, or a session id is unknown."""
+
+
+class SessionSummary(BaseModel):
+    id: str
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    phase: str
+    mode: Mode
+    difficulty: str
+    backend: str
+    topics: list[str]
+    total: int
+    answered: int
+    overall: float
+
+    @property
+    def finished(self) -> bool:
+        return self.phase == "finished"
+
+
+class TopicPoint(BaseModel):
+    """One session's mean score on one topic (a point of the per-topic trend chart)."""
+
+    session_id: str
+    at: datetime
+    topic: str
+    score: float
+    questions: int
+
+
+class StoredTurn(BaseModel):
+    session_id: str
+    seq: int
+    at: datetime
+    speaker: str
+    kind: str
+    question_id: str | None
+    text: str
+
+
+class QuestionHistory(BaseModel):
+    question_id: str
+    topic: str
+    best: float
+    last: float
+    attempts: int
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    @classmethod
+    def open(cls, settings: "Settings") -> "Store":
+        return cls(settings.history_db)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(sqlite3.connect(self.path, timeout=15, isolation_level=None)) as conn:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                yield conn
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"history database {self.path}: {exc}. Move it aside to start a fresh history.") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply migrations not yet recorded, each atomically with its record; returns their names.
+        The write lock is taken before checking, so two processes starting at once apply each one once."""
+        applied: list[str] = []
+        with self._connect() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            for name, sql in MIGRATIONS:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    if conn.execute("SELECT 1 FROM _migrations WHERE name=?", (name,)).fetchone() is None:
+                        for statement in filter(str.strip, sql.split(";")):
+                            conn.execute(statement)
+                        conn.execute("INSERT INTO _migrations VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (name,))
+                        applied.append(name)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        with self._connect() as conn:
+            return [row["name"] for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+
+    # ---- writing
+
+    def save(self, state: State) -> None:
+        """Write the session row, new turns and results in one transaction (safe to call repeatedly)."""
+        topics = sorted({r.question.topic for r in state.asked} or {p.topic for p in state.pool})
+        row = (state.id, state.started_at.isoformat(), state.updated_at.isoformat(),
+               state.finished_at.isoformat() if state.finished_at else None, state.phase, state.setup.mode,
+               state.setup.difficulty, state.backend, json.dumps(topics), state.total,
+               sum(r.status == "answered" for r in state.records), state.overall, state.model_dump_json())
+        with self._transaction() as conn:
+            conn.execute(
+                """INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET
+                   updated_at=excluded.updated_at, finished_at=excluded.finished_at, phase=excluded.phase,
+                   backend=excluded.backend, topics=excluded.topics, total=excluded.total,
+                   answered=excluded.answered, overall=excluded.overall, state=excluded.state""", row)
+            stored = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id=?", (state.id,)).fetchone()[0]
+            conn.executemany("INSERT INTO turns VALUES (?,?,?,?,?,?,?)", [
+                (state.id, t.seq, t.at.isoformat(), t.speaker, t.kind,
+                 state.records[t.question_index].question.id if t.question_index is not None else None, t.text)
+                for t in state.turns if t.seq > stored])
+            conn.execute("DELETE FROM results WHERE session_id=?", (state.id,))
+            conn.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?)", [
+                (state.id, n, r.question.id, r.question.bank, r.question.topic, r.question.difficulty, r.status,
+                 r.score, len(r.hints), r.asked_at.isoformat())
+                for n, r in enumerate(state.asked, 1) if r.status in ("answered", "skipped")])
+
+    def persist(self, run: "StepRun") -> Iterator[Event]:
+        """Relay a StepRun's events, saving at each checkpoint and when it ends."""
+        for event in run:
+            if event.kind == "checkpoint" and event.state is not None:
+                self.save(event.state)
+            yield event
+        if run.state is not None:
+            self.save(run.state)
+
+    def delete(self, session_id: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    # ---- reading
+
+    def load(self, session_id: str) -> State:
+        with self._connect() as conn:
+            row = conn.execute("SELECT state FROM sessions WHERE id=?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
+        return State.model_validate_json(row["state"])
+
+    def report(self, session_id: str) -> Report:
+        return build_report(self.load(session_id))
+
+    def list_sessions(self, limit: int = 50, unfinished_only: bool = False) -> list[SessionSummary]:
+        where = "WHERE phase NOT IN ('finished', 'idle')" if unfinished_only else ""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", (limit,)).fetchall()
+        return [SessionSummary(**{k: row[k] for k in row.keys() if k != "state"} | {"topics": json.loads(row["topics"])})
+                for row in rows]
+
+    def resumable(self, limit: int = 10) -> list[SessionSummary]:
+        """Started but unfinished sessions, most recent first."""
+        return self.list_sessions(limit, unfinished_only=True)
+
+    def turns(self, session_id: str) -> list[StoredTurn]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,)).fetchall()
+        return [StoredTurn(**dict(row)) for row in rows]
+
+    def topic_trend(self, topic: str | None = None) -> list[TopicPoint]:
+        sql = """SELECT r.session_id, s.started_at AS at, r.topic, ROUND(AVG(r.score), 1) AS score,
+                        COUNT(*) AS questions
+                 FROM results r JOIN sessions s ON s.id = r.session_id
+                 {where} GROUP BY r.session_id, r.topic ORDER BY s.started_at, r.topic"""
+        with self._connect() as conn:
+            if topic:
+                rows = conn.execute(sql.format(where="WHERE lower(r.topic) = lower(?)"), (topic,)).fetchall()
+            else:
+                rows = conn.execute(sql.format(where="")).fetchall()
+        return [TopicPoint(**dict(row)) for row in rows]
+
+    def question_history(self) -> list[QuestionHistory]:
+        """Best and latest score per question over every session (the best is what counts)."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT question_id, topic, score FROM results ORDER BY at").fetchall()
+        seen: dict[str, QuestionHistory] = {}
+        for row in rows:
+            h = seen.get(row["question_id"])
+            if h is None:
+                seen[row["question_id"]] = QuestionHistory(question_id=row["question_id"], topic=row["topic"],
+                                                           best=row["score"], last=row["score"], attempts=1)
+            else:
+                h.best, h.last, h.attempts = max(h.best, row["score"]), row["score"], h.attempts + 1
+        return list(seen.values())
+
+    def best_scores(self) -> dict[str, float]:
+        return {h.question_id: h.best for h in self.question_history()}
+
+    def weak_questions(self, limit: int = 5, below: float = PASS_MARK) -> list[str]:
+        """Questions whose best score is still under the pass mark, weakest first."""
+        weak = sorted((h for h in self.question_history() if h.best < below), key=lambda h: (h.best, -h.attempts))
+        return [h.question_id for h in weak[:limit]]
+
+    def retry_setup(self, mode: Mode = "study", limit: int = 5) -> Setup | None:
+        """A Setup that asks past misses again (None when there are none)."""
+        ids = self.weak_questions(limit)
+        return Setup(question_ids=ids, count=len(ids), mode=mode, difficulty="adaptive") if ids else None

@@ -1,0 +1,492 @@
+"""Every transition of the interview state machine, with a scripted fake LLM, a fake index and a keyword grader."""
+
+from __future__ import annotations
+
+import pytest
+
+from interview_fakes import GOOD, QUESTIONS, FakeIndex, keyword_grade, make_deps
+from interviewer.errors import ModelError
+from interviewer.llm import FakeChatModel
+from interviewer.session import SetupError, new_session, step, stream_step
+from interviewer.state import HINT_COST, Action, Setup, State
+
+REF = {q.id: q.reference_answer for q in QUESTIONS}
+
+
+def text(kind: str, value: str = "") -> Action:
+    return Action(kind=kind, text=value)
+
+
+def said(events, part: str | None = None) -> list[str]:
+    return [e.text for e in events if e.kind == "say" and (part is None or e.part == part)]
+
+
+def started(setup: Setup | None = None, llm=None, **kw) -> tuple[State, list, object]:
+    deps = make_deps(llm=llm, **kw)
+    state = new_session(setup or Setup(count=3, mode="study", difficulty="2", seed=1), deps)
+    state, events = step(state, Action(kind="start"), deps)
+    return state, events, deps
+
+
+def answer_good(state: State, deps) -> tuple[State, list]:
+    return step(state, text("text", GOOD[state.current.question.id]), deps)
+
+
+# ---- setup and start
+
+def test_new_session_filters_and_counts() -> None:
+    deps = make_deps()
+    state = new_session(Setup(banks=["design"], count=10), deps)
+    assert {p.bank for p in state.pool} == {"design"} and state.total == 2 and state.phase == "idle"
+    state = new_session(Setup(topics=["machine LEARNING"], count=2), deps)
+    assert {p.topic for p in state.pool} == {"Machine learning"} and state.total == 2
+    with pytest.raises(SetupError, match="no questions match"):
+        new_session(Setup(topics=["cooking"]), deps)
+
+
+def test_setup_accepts_difficulty_names() -> None:
+    assert Setup(difficulty="hard").difficulty == "3"
+    assert Setup(difficulty=1).difficulty == "1"
+
+
+def test_start_greets_then_asks_the_bank_question_verbatim() -> None:
+    llm = FakeChatModel(default="Here is a totally different question: what is your favourite colour?")
+    state, events, _ = started(llm=llm)
+    parts = [e.part for e in events if e.kind == "say"]
+    assert parts == ["greeting", "help", "transition", "question"]
+    assert said(events, "question") == [state.current.question.question]
+    assert state.phase == "question" and state.backend == "fake"
+    assert not any(e.kind == "reveal" for e in events)
+
+
+def test_replies_stream_as_chunks_then_a_final_say() -> None:
+    llm = FakeChatModel(default="Great to meet you, let's get going with the first one.")
+    deps = make_deps(llm=llm)
+    state = new_session(Setup(count=2, seed=3), deps)
+    run = stream_step(state, Action(kind="start"), deps)
+    events = list(run)
+    chunks = "".join(e.text for e in events if e.kind == "chunk" and e.part == "greeting")
+    assert chunks == said(events, "greeting")[0] == llm.default
+    assert run.state is not None and run.state.phase == "question"
+
+
+def test_llm_down_uses_offline_lines() -> None:
+    llm = FakeChatModel(default="unused")
+    llm.enqueue(ModelError("down"), ModelError("down"))
+    state, events, _ = started(llm=llm)
+    assert said(events, "greeting")[0].startswith("Hello, and welcome")
+    assert "Question 1 of 3" in said(events, "transition")[0]
+
+
+def test_step_is_pure_and_state_is_serialisable() -> None:
+    state, _, deps = started()
+    before = state.model_dump_json()
+    new_state, _ = answer_good(state, deps)
+    assert state.model_dump_json() == before
+    assert State.model_validate_json(new_state.model_dump_json()) == new_state
+
+
+# ---- answering
+
+def test_study_answer_shows_scorecard_feedback_then_reference() -> None:
+    state, _, deps = started()
+    qid = state.current.question.id
+    state, events = answer_good(state, deps)
+    kinds = [e.kind for e in events]
+    assert kinds.index("scorecard") < kinds.index("reveal")
+    assert said(events, "feedback") and events[kinds.index("reveal")].text == REF[qid].strip()
+    rec = state.current
+    assert rec.status == "answered" and rec.score == 10.0 and state.phase == "review"
+
+
+def test_exam_answer_hides_everything_until_the_report() -> None:
+    state, _, deps = started(Setup(count=2, mode="exam", seed=1))
+    state, events = answer_good(state, deps)
+    assert not [e for e in events if e.kind in ("scorecard", "reveal")]
+    assert "recorded" in said(events, "next")[0]
+    assert state.current.feedback  # kept for the report
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\x00\x07\n"])
+def test_empty_answer_is_rejected_and_nothing_changes(raw: str) -> None:
+    state, _, deps = started()
+    for kind in ("text", "answer"):
+        new_state, events = step(state, text(kind, raw), deps)
+        assert [e.kind for e in events] == ["error"] and "empty" in events[0].text
+        assert new_state.turns == state.turns and new_state.phase == "question"
+
+
+def test_huge_paste_is_truncated_with_notice() -> None:
+    state, _, deps = started()
+    paste = ("Regularisation like dropout limits capacity. " * 3000)[:100_000]
+    state, events = step(state, text("answer", paste), deps)
+    assert any(e.kind == "notice" and "8,000" in e.text for e in events)
+    assert len(state.current.answer) <= 8000 and state.current.status == "answered"
+
+
+def test_control_characters_stripped_html_kept() -> None:
+    state, _, deps = started()
+    state, _ = step(state, text("answer", "<b>Use</b> a\x1b[0m cache & <script>x</script>\x00 please"), deps)
+    assert state.current.answer == "<b>Use</b> a[0m cache & <script>x</script> please"
+
+
+def test_model_failure_mid_turn_keeps_answer_and_offers_retry() -> None:
+    calls = []
+
+    def flaky_grade(question, answer, llm):
+        calls.append(llm)
+        if llm is not None and len(calls) == 1:
+            raise ModelError("timeout", kind="timeout")
+        return keyword_grade(question, answer, llm)
+
+    llm = FakeChatModel(default="Nice answer; consider the eviction policy too.")
+    state, _, deps = started(llm=llm, grade_fn=flaky_grade)
+    state, events = answer_good(state, deps)
+    rec = state.current
+    assert rec.status == "answered" and rec.grade.mode == "offline" and rec.feedback_failed
+    assert any(e.kind == "notice" and "retry feedback" in e.text for e in events)
+    assert said(events, "feedback") == [rec.grade.feedback]  # the offline feedback, no model call
+    state, events = step(state, text("text", "retry feedback"), deps)
+    assert state.current.grade.mode == "llm" and not state.current.feedback_failed
+    assert said(events, "feedback") == [llm.default]
+    assert state.current.answer == rec.answer
+
+
+def test_feedback_stream_failure_falls_back_to_offline_text() -> None:
+    llm = FakeChatModel(default="ok")
+    state, _, deps = started(llm=llm)
+    llm.enqueue(ModelError("stream broke", kind="stream"))
+    state, events = answer_good(state, deps)
+    assert state.current.feedback == state.current.grade.feedback and state.current.feedback_failed
+    assert any(e.kind == "notice" for e in events)
+
+
+def test_short_chit_chat_is_not_graded_but_forced_answer_is() -> None:
+    state, _, deps = started()
+    state, events = step(state, text("text", "hello"), deps)
+    assert state.current.status == "open" and "Answer:" in said(events, "nudge")[0]
+    state, _ = step(state, text("text", "Answer: hello"), deps)
+    assert state.current.status == "answered" and state.current.answer == "hello"
+
+
+def test_explicit_answer_that_asks_for_the_reference_is_refused() -> None:
+    state, _, deps = started()
+    state, events = step(state, text("answer", "what is the answer?"), deps)
+    assert state.current.status == "open" and said(events, "refusal")
+
+
+def test_answer_in_review_is_not_regraded() -> None:
+    state, _, deps = started()
+    state, _ = answer_good(state, deps)
+    grade = state.current.grade
+    state, events = step(state, text("answer", "something else entirely here"), deps)
+    assert state.current.grade == grade and "already answered" in said(events, "nudge")[0]
+
+
+# ---- hints, clarifications, repeat
+
+def test_hints_cost_a_point_each_up_to_three() -> None:
+    state, _, deps = started()
+    for n in range(1, 4):
+        state, events = step(state, text("hint"), deps)
+        assert said(events, "hint")[0].startswith(f"Hint {n} of 3")
+    state, events = step(state, text("text", "another hint please"), deps)
+    assert "last hint" in said(events, "nudge")[0] and len(state.current.hints) == 3
+    state, _ = answer_good(state, deps)
+    assert state.current.score == 10.0 - 3 * HINT_COST
+
+
+def test_hint_and_clarify_use_the_model_through_the_guard() -> None:
+    llm = FakeChatModel(default="Think about what happens when the data changes.")
+    state, _, deps = started(llm=llm)
+    state, events = step(state, text("hint"), deps)
+    assert said(events, "hint")[0].endswith(llm.default)
+    state, events = step(state, text("text", "Should I assume a single region?"), deps)
+    assert said(events, "clarify") == [llm.default] and state.current.clarifications == 1
+    assert "<<<CANDIDATE_TEXT" in llm.history[-1][-1].content  # candidate text is fenced as data
+
+
+def test_hints_only_on_open_questions() -> None:
+    state, _, deps = started()
+    state, _ = answer_good(state, deps)
+    state, events = step(state, text("hint"), deps)
+    assert said(events, "nudge") and state.current.hints == []
+
+
+def test_repeat_and_next_in_question_phase() -> None:
+    state, _, deps = started()
+    state, events = step(state, text("text", "could you repeat the question?"), deps)
+    assert said(events, "question") == [state.current.question.question]
+    state, events = step(state, text("text", "next"), deps)
+    assert state.phase == "question" and "skip" in said(events, "nudge")[0]
+
+
+# ---- probes
+
+def test_probe_targets_a_missed_point_and_raises_the_score() -> None:
+    state, _, deps = started()
+    state, events = step(state, text("probe"), deps)
+    assert "Answer the question first" in said(events, "nudge")[0]
+    q = state.current.question
+    partial = f"{q.key_points[0]}. {q.key_points[2]}."  # points 1 and 3 only
+    state, _ = step(state, text("answer", partial), deps)
+    base = state.current.score
+    state, events = step(state, text("text", "go deeper"), deps)
+    probe = state.current.probes[0]
+    assert state.phase == "probe" and probe.key_point == 1 and probe.source == "bank"
+    assert said(events, "probe") == [q.probe_for(1).probe]
+    state, events = step(state, text("text", q.key_points[1] + " in practice."), deps)
+    rec = state.current
+    assert rec.probes[0].status == "covered" and 1 in rec.covered_by_probe and rec.score > base
+    assert rec.point_status(1) == "covered" and state.phase == "review" and said(events, "probe_result")
+
+
+def test_probe_when_all_covered_is_an_extension_and_limited() -> None:
+    llm = FakeChatModel(default="How would this design change at a hundred times the traffic?")
+    state, _, deps = started(llm=llm)
+    state, _ = answer_good(state, deps)
+    for _ in range(2):
+        state, events = step(state, text("probe"), deps)
+        assert state.phase == "probe" and state.current.open_probe.source == "bank"
+        state, _ = step(state, text("skip"), deps)
+        assert state.phase == "review" and state.current.probes[-1].skipped
+    state, events = step(state, text("probe"), deps)
+    assert "deep enough" in said(events, "nudge")[0]
+    assert state.current.score == 10.0
+
+
+def test_generated_probe_when_bank_has_none_for_the_missed_point() -> None:
+    llm = FakeChatModel(default="OK")
+    state, _, deps = started(llm=llm)
+    q = state.current.question
+    no_probe = [i for i in range(len(q.key_points)) if not q.probe_for(i)]
+    covered = ". ".join(p for i, p in enumerate(q.key_points) if i not in no_probe[:1])
+    state, _ = step(state, text("answer", covered), deps)
+    llm.enqueue("Can you walk me through that part in more depth?")
+    state, events = step(state, text("probe"), deps)
+    probe = state.current.open_probe
+    assert probe.key_point == no_probe[0] and probe.source == "llm"
+    assert probe.text == "Can you walk me through that part in more depth?"
+
+
+# ---- moving on, skipping, ending
+
+def test_skip_reveals_in_study_and_moves_on() -> None:
+    state, _, deps = started()
+    first = state.current.question.id
+    state, events = step(state, text("text", "skip"), deps)
+    assert [e.text for e in events if e.kind == "reveal"] == [REF[first].strip()]
+    assert state.records[0].status == "skipped" and state.current.question.id != first
+    assert said(events, "question") == [state.current.question.question]
+
+
+def test_skip_in_exam_mode_reveals_nothing() -> None:
+    state, _, deps = started(Setup(count=2, mode="exam", seed=1))
+    state, events = step(state, text("skip"), deps)
+    assert not [e for e in events if e.kind == "reveal"]
+
+
+def test_next_after_the_last_question_finishes() -> None:
+    state, _, deps = started(Setup(count=1, seed=1))
+    state, _ = answer_good(state, deps)
+    state, events = step(state, text("text", "next"), deps)
+    assert state.phase == "finished" and state.finished_at and events[-1].kind == "finished"
+    state, events = step(state, text("text", "hint"), deps)
+    assert "finished" in said(events, "nudge")[0] and state.phase == "finished"
+
+
+def test_end_mid_question_marks_it_unanswered() -> None:
+    state, _, deps = started()
+    state, _ = answer_good(state, deps)
+    state, _ = step(state, text("next"), deps)
+    state, events = step(state, text("text", "end the interview"), deps)
+    assert state.phase == "finished" and state.records[-1].status == "unanswered"
+    assert state.overall == 10.0  # the open question is listed, not counted
+    assert "10.0/10" in said(events, "goodbye")[0]
+
+
+def test_ask_about_by_topic_name_and_by_search() -> None:
+    state, _, deps = started(Setup(count=3, topics=["Machine learning"], seed=1))
+    replaced = state.current.question.id
+    state, events = step(state, text("text", "ask me about System design"), deps)
+    assert state.current.question.topic == "System design" and state.records[0].status == "replaced"
+    assert replaced not in {r.question.id for r in state.asked}
+    state, _ = answer_good(state, deps)
+    state, _ = step(state, text("text", "quiz me on sharding a big user table"), deps)
+    assert state.current.question.id == "sd-shard"
+    state, events = step(state, text("text", "ask me about underwater basket weaving"), deps)
+    assert "don't have another question" in said(events, "nudge")[0]
+    assert state.current.question.id == "sd-shard"
+
+
+def test_ask_about_after_the_last_question_extends_the_interview() -> None:
+    state, _, deps = started(Setup(count=1, seed=1, topics=["Machine learning"]))
+    state, _ = answer_good(state, deps)
+    state, _ = step(state, text("ask_about", "System design"), deps)
+    assert state.total == 2 and state.phase == "question" and state.current.question.topic == "System design"
+
+
+# ---- difficulty
+
+def test_adaptive_difficulty_follows_performance() -> None:
+    state, _, deps = started(Setup(count=5, difficulty="adaptive", seed=2))
+    assert state.level == 2 and state.current.difficulty == 2
+    state, _ = answer_good(state, deps)
+    assert state.level == 3
+    state, _ = step(state, text("next"), deps)
+    assert state.current.difficulty == 3
+    state, _ = step(state, text("skip"), deps)
+    assert state.level == 2 and state.current.difficulty == 2
+    state, _ = step(state, text("answer", "no idea really, sorry about that"), deps)
+    assert state.level == 1
+
+
+def test_fixed_difficulty_prefers_that_level() -> None:
+    state, _, deps = started(Setup(count=2, difficulty="3", seed=5))
+    assert state.current.difficulty == 3
+    state, _ = step(state, text("skip"), deps)
+    assert state.current.difficulty == 3 and state.level == 3
+
+
+def test_retry_list_is_asked_in_order() -> None:
+    state, _, deps = started(Setup(question_ids=["sd-cache", "missing-id", "ml-overfit"], count=5))
+    assert state.total == 2 and state.current.question.id == "sd-cache"
+    state, _ = step(state, text("skip"), deps)
+    assert state.current.question.id == "ml-overfit"
+
+
+def test_resume_repeats_where_we_were() -> None:
+    state, _, deps = started()
+    state, _ = answer_good(state, deps)
+    state, _ = step(state, text("probe"), deps)
+    restored = State.model_validate_json(state.model_dump_json())
+    restored, events = step(restored, Action(kind="resume"), deps)
+    assert said(events, "resume") and said(events, "probe") == [state.current.open_probe.text]
+
+
+def test_turns_record_the_whole_conversation() -> None:
+    state, _, deps = started()
+    state, _ = step(state, text("hint"), deps)
+    state, _ = answer_good(state, deps)
+    speakers = [(t.speaker, t.kind) for t in state.turns]
+    assert ("candidate", "hint") in speakers and ("candidate", "answer") in speakers
+    assert ("interviewer", "reveal") in speakers and [t.seq for t in state.turns] == list(range(1, len(state.turns) + 1))
+
+
+def test_real_chroma_index_works_as_question_source() -> None:
+    import uuid
+
+    import chromadb
+
+    from interviewer.index import Index
+
+    index = Index(chromadb.EphemeralClient(), name=f"t{uuid.uuid4().hex[:8]}")
+    from interviewer.knowledge import Bank
+
+    index.ingest([Bank(id="core", title="Core", questions=[q for q in FakeIndex().questions if q.bank == "core"]),
+                  Bank(id="design", title="Design", questions=[q for q in FakeIndex().questions if q.bank == "design"])])
+    state, _, deps = started(Setup(count=2, topics=["Machine learning"], seed=1), index=index)
+    state, _ = step(state, text("text", "ask me about caching in front of a database"), deps)
+    assert state.current.question.id == "sd-cache"
+
+
+def test_with_the_real_offline_grader() -> None:
+    import dataclasses
+
+    from interviewer.grading.model import PARAMS_PATH
+    from interviewer.session import default_feedback, default_grade
+
+    if not PARAMS_PATH.exists():
+        pytest.skip("grader parameters not calibrated yet (bench/calibrate_grader.py)")
+
+    deps = dataclasses.replace(make_deps(), grade_fn=default_grade, feedback_fn=default_feedback)
+    state = new_session(Setup(count=2, seed=1, difficulty="2", mode="study"), deps)
+    state, _ = step(state, Action(kind="start"), deps)
+    q = state.current.question
+    state, events = step(state, text("answer", q.reference_answer), deps)
+    assert state.current.grade.mode == "offline" and state.current.grade.score >= 6.0
+    assert said(events, "feedback")[0] == state.current.feedback != ""
+    state, _ = step(state, text("probe"), deps)
+    target = state.current.open_probe.key_point
+    state, events = step(state, text("answer", q.key_points[target] + ". " + q.reference_answer), deps)
+    assert state.current.probes[0].score is not None and said(events, "probe_result")
+    state, _ = step(state, text("next"), deps)
+    state, _ = step(state, text("answer", "I am not sure, maybe something with computers."), deps)
+    assert state.records[1].score < state.records[0].score
+
+
+def test_allowed_actions_follow_the_phase() -> None:
+    deps = make_deps()
+    state = new_session(Setup(count=1, seed=1), deps)
+    assert state.allowed_actions == ["start"]
+    state, _ = step(state, Action(kind="start"), deps)
+    assert "hint" in state.allowed_actions and "probe" not in state.allowed_actions
+    state, _ = answer_good(state, deps)
+    assert "probe" in state.allowed_actions and "hint" not in state.allowed_actions
+    state, _ = step(state, text("probe"), deps)
+    assert state.allowed_actions[0] == "answer"
+    state, _ = step(state, text("end"), deps)
+    assert state.allowed_actions == []
+
+
+def test_streamed_chunks_add_up_to_the_final_text() -> None:
+    llm = FakeChatModel(default="Consider what happens under heavy concurrent load.")
+    state, _, deps = started(llm=llm)
+    for action in (text("hint"), text("text", "Do you mean a single node?"), text("answer", "x y z w v")):
+        run = stream_step(state, action, deps)
+        events = list(run)
+        state = run.state
+        for i, event in enumerate(events):
+            if event.kind == "say":
+                chunks = []
+                for prev in reversed(events[:i]):
+                    if prev.kind != "chunk" or prev.part != event.part:
+                        break
+                    chunks.insert(0, prev.text)
+                assert not chunks or "".join(chunks) == event.text
+
+
+def test_switching_topic_after_a_hint_counts_as_a_skip() -> None:
+    state, _, deps = started(Setup(count=2, topics=["Machine learning"], seed=1))
+    state, _ = step(state, text("hint"), deps)
+    state, _ = step(state, text("ask_about", "System design"), deps)
+    assert state.records[0].status == "skipped" and state.total == 2 and len(state.asked) == 2
+
+
+def test_empty_clarification_is_rejected() -> None:
+    state, _, deps = started()
+    new_state, events = step(state, text("clarify", "  "), deps)
+    assert [e.kind for e in events] == ["error"] and new_state.turns == state.turns
+
+
+def test_a_dead_model_is_not_waited_on_every_turn() -> None:
+    class Dead(FakeChatModel):
+        def _next(self, messages):
+            self.history.append(list(messages))
+            raise ModelError("connection refused", kind="connection")
+
+    llm = Dead()
+    state, _, deps = started(llm=llm)  # greeting and transition fail: the breaker opens
+    calls = len(llm.history)
+    assert calls == 2 and state.model_failures == 2
+    state, events = step(state, text("hint"), deps)
+    state, events = answer_good(state, deps)
+    assert len(llm.history) == calls  # hint, grade and feedback went offline without trying
+    assert state.current.feedback_failed and any("retry feedback" in e.text for e in events if e.kind == "notice")
+    llm.__class__ = FakeChatModel  # the model comes back
+    llm.default = "Model feedback."
+    state, events = step(state, text("text", "retry feedback"), deps)
+    assert state.model_failures == 0 and not state.current.feedback_failed
+    assert said(events, "feedback") == ["Model feedback."]
+
+
+def test_llm_parts_choose_which_lines_the_model_phrases() -> None:
+    import dataclasses
+
+    llm = FakeChatModel(default="A friendly line from the model for you.")
+    deps = dataclasses.replace(make_deps(llm=llm), llm_parts=frozenset({"hint"}))
+    state = new_session(Setup(count=2, seed=1), deps)
+    state, events = step(state, Action(kind="start"), deps)
+    assert llm.history == [] and "Question 1 of 2" in said(events, "transition")[0]
+    state, events = step(state, text("hint"), deps)
+    assert len(llm.history) == 1 and said(events, "hint")[0].endswith(llm.default)

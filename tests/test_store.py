@@ -1,0 +1,220 @@
+"""SQLite history: migrations, saving as it happens, resume after kill -9, trends, best scores, retry weak."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from interview_fakes import GOOD, make_deps
+from interviewer.session import new_session, step, stream_step
+from interviewer.state import Action, Setup, State
+from interviewer.store import MIGRATIONS, Store, StoreError
+
+TESTS = Path(__file__).resolve().parent
+
+
+def act(kind: str, text: str = "") -> Action:
+    return Action(kind=kind, text=text)
+
+
+def play(store: Store, state: State, action: Action, deps) -> State:
+    run = stream_step(state, action, deps)
+    for _ in store.persist(run):
+        pass
+    assert run.state is not None
+    return run.state
+
+
+def session(store: Store, deps, answers: list[str | None], **setup) -> State:
+    """Start a session and answer (or skip, for None) one question per entry; `end` after the list."""
+    state = new_session(Setup(**({"count": len(answers), "difficulty": "2", "seed": 1} | setup)), deps)
+    state = play(store, state, act("start"), deps)
+    for answer in answers:
+        if answer is None:
+            state = play(store, state, act("skip"), deps)
+            continue
+        text = GOOD[state.current.question.id] if answer == "good" else answer
+        state = play(store, state, act("answer", text), deps)
+        state = play(store, state, act("next"), deps)
+    return state
+
+
+def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
+    store = Store(tmp_path / "h.sqlite3")
+    assert store.applied_migrations() == [name for name, _ in MIGRATIONS] == ["m001_initial", "m002_results"]
+    assert Store(tmp_path / "h.sqlite3").migrate() == []
+    with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sessions", "turns", "results", "_migrations"} <= tables
+
+
+def test_save_load_roundtrip_and_turn_rows(tmp_path: Path) -> None:
+    store, deps = Store(tmp_path / "h.sqlite3"), make_deps()
+    state = session(store, deps, ["good", None])
+    assert state.phase == "finished"
+    assert store.load(state.id) == state
+    store.save(state)  # idempotent
+    rows = store.turns(state.id)
+    assert [r.seq for r in rows] == [t.seq for t in state.turns]
+    assert any(r.speaker == "candidate" and r.kind == "answer" and r.question_id for r in rows)
+    with pytest.raises(StoreError, match="no saved session"):
+        store.load("nope")
+
+
+def test_answer_is_saved_before_feedback_streams(tmp_path: Path) -> None:
+    store = Store(tmp_path / "h.sqlite3")
+    seen: list[State] = []
+
+    def feedback(question, answer, grade, llm):
+        seen.append(store.load(state.id))
+        yield "Feedback."
+
+    deps = dataclasses.replace(make_deps(), feedback_fn=feedback)
+    state = play(store, new_session(Setup(count=2, seed=1), deps), act("start"), deps)
+    play(store, state, act("answer", "A growing gap between training and validation error."), deps)
+    assert seen and seen[0].current.status == "answered" and seen[0].current.answer
+
+
+def test_list_sessions_and_resumable(tmp_path: Path) -> None:
+    store, deps = Store(tmp_path / "h.sqlite3"), make_deps()
+    done = session(store, deps, ["good"])
+    open_state = new_session(Setup(count=3, seed=2), deps)
+    open_state = play(store, open_state, act("start"), deps)
+    listed = store.list_sessions()
+    assert {s.id for s in listed} == {done.id, open_state.id}
+    assert [s.id for s in store.resumable()] == [open_state.id]
+    summary = next(s for s in listed if s.id == done.id)
+    assert summary.finished and summary.answered == 1 and summary.overall == 10.0 and summary.backend == "offline"
+    assert store.report(done.id).overall == 10.0
+    store.delete(open_state.id)
+    assert store.resumable() == [] and store.turns(open_state.id) == []
+
+
+def test_topic_trend_best_scores_and_retry_weak(tmp_path: Path) -> None:
+    store, deps = Store(tmp_path / "h.sqlite3"), make_deps()
+    first = session(store, deps, ["nothing useful to say about it", None], topics=["Machine learning"])
+    weak = store.weak_questions()
+    assert set(weak) == {r.question.id for r in first.records}
+    setup = store.retry_setup(mode="exam")
+    assert setup is not None and setup.question_ids == weak and setup.mode == "exam"
+    retry = new_session(setup, deps)
+    retry = play(store, retry, act("start"), deps)
+    assert retry.current.question.id == weak[0]
+    retry = play(store, retry, act("answer", GOOD[weak[0]]), deps)
+    retry = play(store, retry, act("end"), deps)
+    best = store.best_scores()
+    assert best[weak[0]] == 10.0  # the best score is kept
+    history = {h.question_id: h for h in store.question_history()}
+    assert history[weak[0]].attempts == 2 and history[weak[0]].last == 10.0
+    assert store.weak_questions() == weak[1:]
+    trend = store.topic_trend("machine learning")
+    assert [p.session_id for p in trend] == [first.id, retry.id] and trend[-1].score == 10.0
+    assert trend[0].score < trend[-1].score
+
+
+def test_retry_setup_is_none_without_misses(tmp_path: Path) -> None:
+    store = Store(tmp_path / "h.sqlite3")
+    assert store.retry_setup() is None
+    session(store, make_deps(), ["good"])
+    assert store.retry_setup() is None
+
+
+def test_concurrent_sessions_do_not_interfere(tmp_path: Path) -> None:
+    store = Store(tmp_path / "h.sqlite3")
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            deps = dataclasses.replace(make_deps(), new_id=lambda: f"w{seed}")
+            session(store, deps, ["good", None, "good"], seed=seed)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(s.id for s in store.list_sessions()) == ["w0", "w1", "w2", "w3"]
+    assert all(s.answered == 2 for s in store.list_sessions())
+
+
+def test_unreadable_database_gives_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "h.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="Move it aside"):
+        Store(bad)
+
+
+KILLED = """
+import dataclasses, os, signal, sys
+sys.path.insert(0, {tests!r})
+from interview_fakes import GOOD, make_deps
+from interviewer.session import new_session, stream_step
+from interviewer.state import Action, Setup
+from interviewer.store import Store
+
+answered = []
+
+def dying_feedback(question, answer, grade, llm):
+    yield "Good start. "
+    if len(answered) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    yield "More to say."
+
+deps = dataclasses.replace(make_deps(), feedback_fn=dying_feedback)
+store = Store({db!r})
+
+def run(state, action):
+    r = stream_step(state, action, deps)
+    for _ in store.persist(r):
+        pass
+    return r.state
+
+state = run(new_session(Setup(count=4, mode="study", difficulty="2", seed=1), deps), Action(kind="start"))
+for i in range(4):
+    state = run(state, Action(kind="answer", text=GOOD[state.current.question.id]))
+    answered.append(i)
+    state = run(state, Action(kind="next"))
+"""
+
+
+def test_killed_session_resumes_with_every_answered_turn(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    proc = subprocess.run([sys.executable, "-c", KILLED.format(tests=str(TESTS), db=str(db))],
+                          capture_output=True, text=True, timeout=120, cwd=TESTS.parent)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    store = Store(db)
+    [waiting] = store.resumable()
+    assert waiting.answered == 3
+    state = store.load(waiting.id)
+    assert [r.status for r in state.records] == ["answered"] * 3 and state.phase == "review"
+    answers = [t for t in store.turns(state.id) if t.speaker == "candidate" and t.kind == "answer"]
+    assert [a.text for a in answers] == [r.answer for r in state.records]
+    deps = make_deps()
+    state = play(store, state, act("resume"), deps)
+    assert state.current.feedback  # the feedback cut off by the kill is shown again
+    state = play(store, state, act("next"), deps)
+    state = play(store, state, act("answer", GOOD[state.current.question.id]), deps)
+    state = play(store, state, act("next"), deps)
+    assert state.phase == "finished" and store.resumable() == []
+    assert store.report(state.id).answered == 4
+
+
+def test_migrations_are_safe_to_race(tmp_path: Path) -> None:
+    path = tmp_path / "race.sqlite3"
+    results: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: results.append(Store(path).applied_migrations())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [["m001_initial", "m002_results"]] * 4

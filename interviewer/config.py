@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"))
     llm_timeout: float = 60.0
     llm_retries: int = 2
+    llm_backoff: float = Field(0.5, description="first retry delay in seconds; doubles each retry")
+    llm_max_delay: float = Field(8.0, description="cap on one retry delay, Retry-After included")
     llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_context: int = 4096
 

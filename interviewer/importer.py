@@ -63,16 +63,15 @@ class _ProposedPoints(BaseModel):
     key_points: list[str] = Field(min_length=3, max_length=7)
 
 
-def llm_key_points(question: str, answer: str) -> list[str]:
-    from .config import get_settings
-    from .llm import build_llm
+def llm_key_points(llm, question: str, answer: str) -> list[str]:
+    """Key points proposed by the LLM; the heuristic split when the model fails."""
+    from .errors import ModelError
     from .prompts import render
 
-    llm = build_llm(get_settings())
     try:
         return llm.structured(render("propose_key_points", question=question, reference_answer=answer), _ProposedPoints).key_points
-    finally:
-        getattr(llm, "close", lambda: None)()
+    except ModelError:
+        return heuristic_key_points(answer)
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -81,10 +80,10 @@ def _slug(text: str, limit: int = 40) -> str:
     return "-".join(w for w in words if w not in stop)[:limit].strip("-") or "q"
 
 
-def build_bank(pairs: list[tuple[str, str]], bank_id: str, topic: str, use_llm: bool = False) -> Bank:
+def build_bank(pairs: list[tuple[str, str]], bank_id: str, topic: str, llm=None) -> Bank:
     questions = []
     for n, (question, answer) in enumerate(pairs, 1):
-        points = llm_key_points(question, answer) if use_llm else heuristic_key_points(answer)
+        points = llm_key_points(llm, question, answer) if llm else heuristic_key_points(answer)
         probes = [FollowUp(probe=f"Can you go deeper on this point: {p.rstrip('.').lower()}?", key_point=i) for i, p in enumerate(points[:2], 1)]
         questions.append(Question(
             id=f"{bank_id.replace('_', '-')}-{n:02d}-{_slug(question)}", topic=topic, difficulty=2, question=question,
@@ -120,4 +119,13 @@ def import_file(path: Path, bank_id: str | None = None, topic: str | None = None
     if not pairs:
         raise KnowledgeError("found no numbered questions (expected lines like '1. Question?')", file=str(path))
     bank_id = bank_id or re.sub(r"[^a-z0-9_]", "_", path.stem.lower()).strip("_")
-    return build_bank(pairs, bank_id, topic or "General", use_llm=use_llm)
+    if not use_llm:
+        return build_bank(pairs, bank_id, topic or "General")
+    from .config import get_settings
+    from .llm import build_llm
+
+    llm = build_llm(get_settings())  # one engine for the whole file: starting it costs seconds
+    try:
+        return build_bank(pairs, bank_id, topic or "General", llm=llm)
+    finally:
+        llm.close()

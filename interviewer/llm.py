@@ -1,14 +1,40 @@
-"""The only place that talks to a model. Callers see `ChatModel` and `Message`, nothing else."""
+"""The only place that talks to a model. Callers see `ChatModel` and `Message`, nothing else.
+
+Every real backend takes one path: the `openai` client against an OpenAI-compatible endpoint, be it
+OpenAI, Ollama, vLLM, LM Studio, a llama.cpp server or our embedded engine (engine.py). `build_llm`
+picks the endpoint from Settings. Faults (timeouts, refused connections, 429, 5xx, broken streams,
+invalid JSON) are retried with backoff and then raised as ModelError(kind=...). The API key never
+appears in a log line or an error message.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
+import functools
+import importlib.util
+import json
+import logging
+import random
+import re
+import secrets
+import threading
+import time
 from dataclasses import dataclass, field
-from typing import Iterator, Literal, Protocol, TypeVar
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 
+if TYPE_CHECKING:
+    import openai
+
+    from .config import Settings
+    from .engine import EmbeddedServer
+
+log = logging.getLogger(__name__)
 Role = Literal["system", "user", "assistant"]
 T = TypeVar("T", bound=BaseModel)
 
@@ -63,3 +89,392 @@ class FakeChatModel:
             return schema.model_validate_json(reply)
         except ValueError as exc:
             raise ModelError(f"fake reply is not a valid {schema.__name__}", kind="invalid_json") from exc
+
+    def close(self) -> None:
+        """Nothing to release; here so the fake matches what build_llm returns."""
+
+
+# --- real backends: one OpenAI-protocol path ------------------------------------------------------
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+NO_KEY = "not-needed"  # the openai client insists on a key; local servers ignore it
+# Protocol glue for servers without constrained decoding, not interview prompts (those live in prompts/).
+SCHEMA_HINT = "Reply with one JSON object and nothing else. It must match this JSON schema:\n{schema}"
+REPAIR_HINT = "That reply is not valid for the schema ({error}). Reply again with only the corrected JSON object."
+_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9]{0,4})[A-Za-z0-9_\-]{8,}")
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+class ClosableChatModel(ChatModel, Protocol):
+    """What build_llm returns: a ChatModel that may own a server or a connection pool."""
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`retries` extra attempts after the first; exponential backoff with jitter starting at `backoff`
+    seconds, capped at `max_delay`. A server's Retry-After is honoured, up to the same cap."""
+
+    retries: int = 2
+    backoff: float = 0.5
+    max_delay: float = 8.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(retries=max(settings.llm_retries, 0), backoff=settings.llm_backoff, max_delay=settings.llm_max_delay)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        return min(self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.0), self.max_delay)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    kind: str
+    message: str
+    retryable: bool = True
+    retry_after: float | None = None
+
+
+class _StreamIncomplete(Exception):
+    """The stream ended cleanly as far as HTTP goes, but without a finish_reason."""
+
+    def __init__(self, received: int):
+        self.received = received
+        super().__init__("the stream ended before the reply was complete")
+
+
+class _StreamErrorEvent(Exception):
+    """An error event inside an otherwise healthy stream (the server failed mid-reply)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _http_errors() -> tuple[type[Exception], ...]:
+    """Transport errors of whichever httpx the openai client uses (httpx2 in openai 3.x)."""
+    names = [name for name in ("httpx2", "httpx") if importlib.util.find_spec(name)]
+    return tuple(importlib.import_module(name).HTTPError for name in names)
+
+
+def _retry_after(headers: Any) -> float | None:
+    if ms := headers.get("retry-after-ms"):
+        with contextlib.suppress(ValueError):
+            return float(ms) / 1000
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    with contextlib.suppress(ValueError):
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError):
+        return (email.utils.parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+    return None
+
+
+def _root(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
+def _describe(exc: BaseException) -> str:
+    root = _root(exc)
+    return f"{type(root).__name__}: {root}" if str(root) else type(root).__name__
+
+
+def _error_detail(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body)
+    message = error.get("message") if isinstance(error, dict) else None
+    return str(message or exc.message)[:300]
+
+
+def _classify(exc: Exception, *, mid_stream: bool) -> _Failure:
+    """Map an openai / transport / parsing exception to one fault kind."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        status, detail = exc.status_code, _error_detail(exc)
+        if status == 429:
+            return _Failure("rate_limit", f"rate limited (HTTP 429): {detail}", retry_after=_retry_after(exc.response.headers))
+        if status >= 500:
+            return _Failure("server", f"server error (HTTP {status}): {detail}")
+        if status == 408:
+            return _Failure("timeout", "the server gave up waiting (HTTP 408)")
+        if status in (401, 403):
+            return _Failure("auth", f"the server refused the API key (HTTP {status}); check OPENAI_API_KEY", False)
+        if status == 404:
+            return _Failure("not_found", f"HTTP 404 ({detail}); check INTERVIEWER_MODEL and OPENAI_BASE_URL", False)
+        return _Failure("request", f"the server rejected the request (HTTP {status}): {detail}", False)
+    if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(_root(exc)).__name__:
+        return _Failure("timeout", f"no answer in time ({_describe(exc)}); raise INTERVIEWER_LLM_TIMEOUT if the model is slow")
+    if isinstance(exc, _StreamErrorEvent):
+        return _Failure("server", f"the model server failed mid-reply ({exc})")
+    if isinstance(exc, _StreamIncomplete) and exc.received == 0:
+        return _Failure("invalid_json", "the server's reply is not an OpenAI-compatible stream")
+    if mid_stream or isinstance(exc, _StreamIncomplete):
+        return _Failure("stream", f"the reply stream broke off mid-way ({_describe(exc)})")
+    if isinstance(exc, (openai.APIConnectionError, *_http_errors())):
+        return _Failure("connection", f"cannot reach the model server ({_describe(exc)})")
+    if isinstance(exc, ValueError):
+        return _Failure("invalid_json", f"the server's reply is not valid JSON ({exc})")
+    return _Failure("server", f"the model server failed ({exc})")  # openai.APIError without a status
+
+
+def _repair_json(text: str) -> Any:
+    """Best effort: keep the outermost {...} (drops code fences and chatter), drop trailing commas."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("no JSON object in the reply")
+    return json.loads(re.sub(r",\s*([}\]])", r"\1", text[start : end + 1]))
+
+
+def parse_reply(text: str, schema: type[T]) -> T:
+    """Validate a reply against `schema`, repairing common wrapping mistakes first."""
+    try:
+        return schema.model_validate_json(text)
+    except ValidationError as first:
+        try:
+            data = _repair_json(text)
+        except ValueError:
+            raise first from None
+        return schema.model_validate(data)
+
+
+def _short(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'reply'}: {e['msg']}" for e in exc.errors()[:3])
+
+
+def response_format(schema: type[BaseModel]) -> dict[str, Any]:
+    """OpenAI `json_schema` response format; strict only when the schema already meets strict-mode
+    rules (every property required, no defaults), which llama.cpp, vLLM and Ollama don't need."""
+    spec = schema.model_json_schema()
+    objects = [o for o in (spec, *spec.get("$defs", {}).values()) if "properties" in o]
+    strict = all(
+        set(o.get("required", [])) == set(o["properties"]) and not any("default" in p for p in o["properties"].values())
+        for o in objects
+    )
+    if strict:
+        for o in objects:
+            o["additionalProperties"] = False
+    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": spec, "strict": strict}}
+
+
+def _with_hint(messages: list[Message], hint: str) -> list[Message]:
+    if messages and messages[0].role == "system":
+        return [Message("system", f"{messages[0].content}\n\n{hint}"), *messages[1:]]
+    return [Message("system", hint), *messages]
+
+
+class OpenAIChatModel:
+    """A ChatModel over any OpenAI-compatible endpoint, at temperature 0, always streaming (so the
+    timeout bounds silence, not the length of a reply). Constructing it does no I/O: the first call
+    connects, and starts `server` (the embedded engine) when there is one."""
+
+    def __init__(
+        self,
+        *,
+        model: str = "",
+        base_url: str | None = None,
+        api_key: SecretStr | str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        server: EmbeddedServer | None = None,
+        json_schema: bool = True,
+    ):
+        self.name = model or "openai-compatible"
+        self.base_url, self.timeout, self.server = base_url, timeout, server
+        self.retry = retry or RetryPolicy()
+        self.json_schema = json_schema  # turns False once the server rejects response_format
+        self._model = model
+        self._key = SecretStr(api_key) if isinstance(api_key, str) else api_key
+        self._client: openai.OpenAI | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return self._redact(f"OpenAIChatModel(model={self.name!r}, base_url={self.base_url!r})")
+
+    def start(self) -> None:
+        """Connect now (starting the embedded engine, resolving the model name) rather than on first use."""
+        self._connect()
+
+    def _connect(self) -> openai.OpenAI:
+        import openai
+
+        with self._lock:
+            if self._client is None:
+                if self.server is not None:
+                    self.base_url = self.server.base_url
+                    self._key = SecretStr(self.server.api_key) if self.server.api_key else None
+                key = self._key.get_secret_value() if self._key else NO_KEY
+                base_url = self.base_url or "https://api.openai.com/v1"  # explicit: the client must not read env
+                self._client = openai.OpenAI(api_key=key, base_url=base_url, timeout=self.timeout, max_retries=0)
+            client = self._client
+        if not self._model:
+            self._model = self._with_retries(lambda: self._first_model(client))
+            self.name = self._model
+        return client
+
+    @staticmethod
+    def _first_model(client: openai.OpenAI) -> str:
+        models = client.models.list().data
+        if not models:
+            raise ConfigError("the server lists no models: set INTERVIEWER_MODEL")
+        return models[0].id
+
+    def _redact(self, text: str) -> str:
+        secret = self._key.get_secret_value() if self._key else ""
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+        return _URL_USERINFO.sub("***@", _KEY_PATTERN.sub(r"\1***", text))
+
+    def _fail(self, exc: Exception, attempt: int, *, mid_stream: bool = False) -> None:
+        """Sleep before the next attempt, or raise the typed error when retrying is pointless or used up."""
+        failure = _classify(exc, mid_stream=mid_stream)
+        message = self._redact(f"{failure.message} [{self.name} at {self.base_url or 'api.openai.com'}]")
+        if not failure.retryable or attempt > self.retry.retries:
+            tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+            raise ModelError(f"{message}{tries}", failure.kind, attempt) from None
+        delay = self.retry.delay(attempt, failure.retry_after)
+        log.warning("model call failed, %s; retry %d of %d in %.2f s", message, attempt, self.retry.retries, delay)
+        time.sleep(delay)
+
+    def _with_retries(self, call: Any) -> Any:
+        import openai
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except (openai.OpenAIError, ValueError, *_http_errors()) as exc:
+                self._fail(exc, attempt)
+
+    def _events(self, messages: list[Message], max_tokens: int | None, fmt: dict | None) -> Iterator[dict]:
+        """The SSE chunks as dicts. Reading the body to its end (rather than stopping at [DONE], as the
+        openai Stream does) lets the connection go back to the pool: no new TLS handshake per call."""
+        client = self._connect()
+        request: dict[str, Any] = {
+            "model": self._model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "temperature": 0,
+            "stream": True,
+        }
+        if max_tokens is not None:
+            request["max_tokens"] = max_tokens
+        if fmt is not None:
+            request["response_format"] = fmt
+        with client.chat.completions.with_streaming_response.create(**request) as response:
+            for line in response.iter_lines():
+                data = line[5:].strip() if line.startswith("data:") else ""
+                if not data or data == "[DONE]":
+                    continue
+                event = json.loads(data)
+                if not isinstance(event, dict):
+                    raise ValueError(f"unexpected stream event {data[:80]!r}")
+                if error := event.get("error"):
+                    raise _StreamErrorEvent(str(error.get("message") if isinstance(error, dict) else error)[:300])
+                yield event
+
+    def _stream(self, messages: list[Message], max_tokens: int | None, fmt: dict | None = None) -> Iterator[str]:
+        """Text pieces, retried as a whole on failure. A retry after a mid-way drop replays the reply
+        (temperature 0) and yields only what the caller has not seen; if it differs, that is an error."""
+        import openai
+
+        sent, attempt = "", 0
+        while True:
+            attempt += 1
+            fresh, received, finished = "", 0, False
+            try:
+                for event in self._events(messages, max_tokens, fmt):
+                    received += 1
+                    choice = (event.get("choices") or [{}])[0]
+                    finished = finished or bool(choice.get("finish_reason"))
+                    piece = (choice.get("delta") or {}).get("content")
+                    if not piece:
+                        continue
+                    fresh += piece
+                    crossing = len(fresh) - len(piece) < len(sent)
+                    if crossing and not (sent.startswith(fresh) if len(fresh) <= len(sent) else fresh.startswith(sent)):
+                        raise ModelError(self._redact("the retried reply differs from the part already shown"), "stream", attempt)
+                    if len(fresh) > len(sent):
+                        piece, sent = fresh[len(sent) :], fresh
+                        yield piece
+                if not finished:
+                    raise _StreamIncomplete(received)
+                return
+            except (openai.OpenAIError, ValueError, _StreamIncomplete, _StreamErrorEvent, *_http_errors()) as exc:
+                self._fail(exc, attempt, mid_stream=received > 0 and not isinstance(exc, openai.APIStatusError))
+
+    def complete(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
+        return "".join(self._stream(messages, max_tokens))
+
+    def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
+        return self._stream(messages, max_tokens)
+
+    def structured(self, messages: list[Message], schema: type[T], *, max_tokens: int | None = None) -> T:
+        """JSON-schema constrained output where the server supports it; elsewhere the schema goes into
+        the prompt. Either way the reply is validated (after repair) and retried once with the error."""
+        fmt = response_format(schema) if self.json_schema else None
+        prompt = messages if fmt else _with_hint(messages, SCHEMA_HINT.format(schema=json.dumps(schema.model_json_schema())))
+        try:
+            reply = "".join(self._stream(prompt, max_tokens, fmt))
+        except ModelError as exc:
+            if fmt is None or exc.kind != "request":
+                raise
+            log.info("%s rejected response_format json_schema; using prompt + validation instead", self.name)
+            self.json_schema = False
+            return self.structured(messages, schema, max_tokens=max_tokens)
+        try:
+            return parse_reply(reply, schema)
+        except ValidationError as exc:
+            error = _short(exc)
+        log.info("reply is not a valid %s (%s); asking once more", schema.__name__, error)
+        retry = [*prompt, Message("assistant", reply), Message("user", REPAIR_HINT.format(error=error))]
+        reply = "".join(self._stream(retry, max_tokens, fmt))
+        try:
+            return parse_reply(reply, schema)
+        except ValidationError as exc:
+            message = f"the model's reply is not a valid {schema.__name__} after one retry ({_short(exc)})"
+            raise ModelError(self._redact(message), "invalid_json", 2) from None
+
+    def as_langchain(self) -> Any:
+        """The same endpoint as a LangChain ChatOpenAI (temperature 0, streaming), for LCEL pipelines."""
+        from langchain_openai import ChatOpenAI
+
+        self._connect()
+        return ChatOpenAI(
+            model=self._model, base_url=self.base_url, api_key=self._key or SecretStr(NO_KEY), temperature=0,
+            timeout=self.timeout, max_retries=self.retry.retries, streaming=True,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+        if self.server is not None:
+            self.server.close()
+
+
+def build_llm(settings: Settings, *, retry: RetryPolicy | None = None) -> ClosableChatModel:
+    """The configured model. No I/O here: the embedded engine starts on the first call (or `start()`)."""
+    retry = retry or RetryPolicy.from_settings(settings)
+    backend = settings.active_backend
+    if backend == "fake":
+        return FakeChatModel()
+    if backend == "openai":
+        if not (settings.openai_api_key or settings.openai_base_url):
+            raise ConfigError(
+                "backend 'openai' needs OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (Ollama, vLLM, LM Studio, "
+                "llama.cpp server); or set INTERVIEWER_BACKEND=embedded for the offline model"
+            )
+        model = settings.model or ("" if settings.openai_base_url else DEFAULT_OPENAI_MODEL)
+        return OpenAIChatModel(
+            model=model, base_url=settings.openai_base_url, api_key=settings.openai_api_key,
+            timeout=settings.llm_timeout, retry=retry,
+        )
+    from .engine import MODEL_NAME, EmbeddedServer
+
+    server = EmbeddedServer(settings, api_key=secrets.token_urlsafe(16))
+    return OpenAIChatModel(model=MODEL_NAME, server=server, timeout=settings.llm_timeout, retry=retry)

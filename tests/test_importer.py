@@ -40,3 +40,16 @@ def test_numbering_must_be_sequential():
 def test_list_sentence_becomes_points():
     points = heuristic_key_points("Techniques include normalization, encoding, and selection. Good features help.")
     assert points[:3] == ["Normalization", "Encoding", "Selection"]
+
+
+def test_llm_assisted_key_points_use_one_model_and_fall_back():
+    from interviewer.errors import ModelError
+    from interviewer.importer import build_bank
+    from interviewer.llm import FakeChatModel
+
+    llm = FakeChatModel()
+    llm.enqueue('{"key_points": ["Point one here", "Point two here", "Point three here"]}', ModelError("down", kind="server"))
+    bank = build_bank([("What is A?", "A is alpha. It is used for beta."), ("What is B?", "B includes xray, yankee, and zulu.")], "t", "Topic", llm=llm)
+    assert bank.questions[0].key_points == ["Point one here", "Point two here", "Point three here"]
+    assert bank.questions[1].key_points[:3] == ["Xray", "Yankee", "Zulu"]  # heuristic fallback
+    assert "Question: What is A?" in llm.history[0][-1].content

@@ -20,6 +20,19 @@ SEED = ROOT.parent / "shared" / "seeds" / "ml-system-design-interview.txt"
 
 
 @pytest.fixture(autouse=True)
+def no_real_model(request, monkeypatch):
+    """Only tests marked real_model may start the embedded LLM; anything else that tries fails loudly."""
+    if request.node.get_closest_marker("real_model"):
+        return
+    from interviewer import engine
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("this test tried to start the embedded LLM; mark it real_model or use a fake")
+
+    monkeypatch.setattr(engine.EmbeddedServer, "start", refuse)
+
+
+@pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """Point the data dir at tmp and drop cached settings, so no test touches the user's history or index.
     The model cache dir is left alone: the assembled LLM weights are shared between runs on purpose."""

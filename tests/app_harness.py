@@ -1,0 +1,81 @@
+"""The web app in-process for tests: a small real Chroma index (the seed bank), FakeChatModel, a tmp data dir.
+
+    with running_app(tmp_path) as app:   # app.url, app.deps, app.store, app.llm
+        ...
+
+Grading uses the deterministic keyword grader from interview_fakes, so tests are fast and repeatable; the app
+code under test is the same as in production (only Deps differ).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from conftest import ROOT, free_port, wait_http
+from interview_fakes import fake_feedback, keyword_grade
+
+from interviewer.config import Settings
+from interviewer.index import Index
+from interviewer.knowledge import load_bank
+from interviewer.llm import FakeChatModel
+from interviewer.session import Deps
+from interviewer.store import Store
+
+SEED_BANK = ROOT / "knowledge" / "ml_system_design.yaml"
+_index: Index | None = None
+_index_lock = threading.Lock()
+
+# What the fake model says: one plausible line for every prompt (greetings, transitions, hints, feedback).
+FAKE_REPLY = "Thanks. Let's keep going: think about the data, the model and how it runs in production."
+
+
+def small_index() -> Index:
+    """The seed bank in an in-memory Chroma collection, built once per test process."""
+    global _index
+    with _index_lock:
+        if _index is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+            _index = Index(client, "app-tests")
+            _index.ingest([load_bank(SEED_BANK)])
+        return _index
+
+
+def make_deps(data_dir: Path, llm: FakeChatModel | None = None, **settings: object) -> Deps:
+    return Deps(settings=Settings(data_dir=data_dir, **settings), llm=llm, index=small_index(),
+                grade_fn=keyword_grade, feedback_fn=fake_feedback)
+
+
+@dataclass
+class RunningApp:
+    url: str
+    deps: Deps
+    store: Store
+    llm: FakeChatModel | None
+
+
+FAKE = "fake"  # running_app(llm=FAKE): a FakeChatModel with FAKE_REPLY; llm=None: no model at all (offline texts)
+
+
+@contextmanager
+def running_app(tmp_path: Path, llm: FakeChatModel | str | None = FAKE, **settings: object) -> Iterator[RunningApp]:
+    import app
+
+    llm = FakeChatModel(default=FAKE_REPLY) if llm == FAKE else llm
+    deps = make_deps(tmp_path / "data", llm, **settings)
+    store = Store.open(deps.settings)
+    demo = app.build_app(deps, store)
+    port = free_port()
+    app.launch(demo, deps.settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_http(url, timeout=60)
+        yield RunningApp(url=url, deps=deps, store=store, llm=llm)
+    finally:
+        demo.close()

@@ -1,0 +1,124 @@
+"""The gradio_client API: JSON in, JSON out, one endpoint per action (documented in README.md).
+
+Every call after `start` takes the `session_id` it returned; a session is reachable only through that token.
+Text in responses is raw (not escaped): a client that renders it as HTML must escape it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+
+from interviewer.errors import InterviewerError
+from interviewer.report import build_report
+from interviewer.state import Action, Event, QuestionRecord, Setup, State
+
+from .sessions import Sessions
+
+
+def _record_json(rec: QuestionRecord) -> dict:
+    grade = rec.grade
+    return {
+        "question_id": rec.question.id, "score": rec.score, "passed": rec.passed, "status": rec.status,
+        "key_points": [{"point": p, "status": rec.point_status(i),
+                        "evidence": grade.key_points[i].evidence if grade and i < len(grade.key_points) else ""}
+                       for i, p in enumerate(rec.question.key_points)],
+        "flags": list(grade.flags) if grade else [], "hints": len(rec.hints),
+        "probes": [{"question": p.text, "score": p.score, "status": p.status, "skipped": p.skipped} for p in rec.probes],
+        "feedback_failed": rec.feedback_failed,
+    }
+
+
+def step_json(token: str, state: State, events: list[Event]) -> dict:
+    rec = state.current
+    question = None
+    if rec is not None and state.phase != "finished":
+        question = {"number": len(state.asked), "total": state.total, "id": rec.question.id,
+                    "topic": rec.question.topic, "difficulty": rec.difficulty, "text": rec.question.question}
+    shown = {e.record.question.id for e in events if e.kind == "scorecard" and e.record is not None}
+    cards = [r for r in state.records if r.question.id in shown]  # as they stand after the step
+    return {
+        "session_id": token, "phase": state.phase, "mode": state.setup.mode, "question": question,
+        "messages": [{"kind": e.kind, "part": e.part, "text": e.text}
+                     for e in events if e.kind in ("say", "reveal", "notice", "error")],
+        "scorecard": _record_json(cards[-1]) if cards else None,
+        "retry_feedback": bool(rec and rec.feedback_failed and state.phase == "review"),
+        "finished": state.phase == "finished", "overall": state.overall if state.setup.mode == "study" or
+        state.phase == "finished" else None,
+    }
+
+
+def _api_error(exc: InterviewerError) -> gr.Error:
+    return gr.Error(str(exc))
+
+
+def _parse_setup(setup: dict | str | None) -> Setup:
+    try:
+        raw = json.loads(setup) if isinstance(setup, str) else (setup or {})
+        return Setup.model_validate(raw)
+    except ValueError as exc:  # json and pydantic errors
+        raise gr.Error(f"invalid setup: {exc}") from exc
+
+
+def api_start(sessions: Sessions, setup: dict) -> dict:
+    """Start an interview. setup: {"banks", "topics", "difficulty", "count", "mode", "question_ids"} (all optional)."""
+    try:
+        token = sessions.create(_parse_setup(setup))
+        state, events = sessions.step(token, Action(kind="start"))
+    except InterviewerError as exc:
+        raise _api_error(exc) from exc
+    return step_json(token, state, events)
+
+
+def api_act(sessions: Sessions, kind: str, session_id: str, text: str = "") -> dict:
+    try:
+        state, events = sessions.step(session_id, Action(kind=kind, text=text))
+    except InterviewerError as exc:
+        raise _api_error(exc) from exc
+    return step_json(session_id.strip(), state, events)
+
+
+def api_report(sessions: Sessions, session_id: str) -> dict:
+    """The report as JSON (plus its Markdown). Exam mode keeps it closed until the interview ends."""
+    try:
+        state = sessions.get(session_id)
+    except InterviewerError as exc:
+        raise _api_error(exc) from exc
+    if state.setup.mode == "exam" and state.phase != "finished":
+        raise gr.Error("exam mode: the report is ready when the interview ends (call end)")
+    report = build_report(state)
+    return {"session_id": session_id.strip(), "report": json.loads(report.as_json()), "markdown": report.as_markdown()}
+
+
+def register_api(sessions: Sessions) -> None:
+    def start(setup: dict) -> dict:
+        """Start an interview; returns {"session_id", "messages", ...}. Pass session_id to every later call."""
+        return api_start(sessions, setup)
+
+    def answer(session_id: str, text: str) -> dict:
+        """Submit text as the answer to the current question or follow-up."""
+        return api_act(sessions, "answer", session_id, text)
+
+    def say(session_id: str, text: str) -> dict:
+        """Free text, read like the chat box: an answer, or a request such as 'give me a hint', 'ask me about caching'."""
+        return api_act(sessions, "text", session_id, text)
+
+    def make(kind: str):
+        def act(session_id: str) -> dict:
+            return api_act(sessions, kind, session_id)
+        act.__doc__ = f"The '{kind}' button."
+        return act
+
+    def report(session_id: str) -> dict:
+        """The report: {"report": {...}, "markdown": "..."}."""
+        return api_report(sessions, session_id)
+
+    def resume(session_id: str) -> dict:
+        """Pick an unfinished interview up again (after a restart too): repeats the current question."""
+        return api_act(sessions, "resume", session_id)
+
+    for name, fn in [("start", start), ("answer", answer), ("say", say), ("report", report), ("resume", resume)]:
+        gr.api(fn, api_name=name)
+    for kind in ("hint", "probe", "skip", "next", "repeat", "end", "retry_feedback"):
+        gr.api(make(kind), api_name=kind)

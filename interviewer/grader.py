@@ -1,0 +1,87 @@
+"""Grade an answer: evidence-based, calibrated, and not raised by attacks.
+
+    grade(task, answer, mode="offline" | "llm", llm=None) -> Grade
+    feedback_stream(task, answer, grade, llm) -> Iterator[str]
+
+Offline mode (no LLM) screens the answer (guards), measures key-point coverage and similarity to the reference
+answers and graded exemplars (evidence), and maps a calibrated probability to 0-10 with the pass mark 6.0 as the
+decision threshold (model). LLM mode asks the model for one verdict per key point and lets code combine it with
+the offline evidence (llm_judge); if the model fails, the offline grade is returned. See interviewer/grading/.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+from .errors import InterviewerError
+from .grading.evidence import Embedder
+from .grading.feedback import offline_feedback, strengths_and_gaps
+from .grading.llm_judge import llm_grade, stream_feedback
+from .grading.model import Params, load_params
+from .grading.offline import Assessment, assess
+from .grading.types import PASS_MARK, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode
+from .llm import ChatModel
+
+__all__ = ["PASS_MARK", "Flag", "Grade", "GradeExemplar", "GradeTask", "KeyPointResult", "Mode", "feedback_stream", "grade"]
+log = logging.getLogger(__name__)
+
+
+def _build(assessment: Assessment, score: float, probability: float, points: list[KeyPointResult], mode: Mode) -> Grade:
+    score = round(min(max(score, 0.0), assessment.cap, 10.0), 1)
+    strengths, gaps = strengths_and_gaps(points)
+    return Grade(
+        score=score,
+        passed=score >= PASS_MARK,
+        key_points=points,
+        strengths=strengths,
+        gaps=gaps,
+        feedback=offline_feedback(assessment.task, score, points, assessment.flags),
+        flags=assessment.flags,
+        mode=mode,
+        confidence=assessment.confidence,
+        probability=round(probability, 4),
+    )
+
+
+def grade(
+    task: GradeTask,
+    answer: str,
+    *,
+    mode: Mode = "offline",
+    llm: ChatModel | None = None,
+    embedder: Embedder | None = None,
+    params: Params | None = None,
+) -> Grade:
+    """Score one answer. `mode="llm"` needs `llm`; a failing model falls back to the offline grade."""
+    params = params or load_params()
+    assessment = assess(task, answer, embedder=embedder, params=params)
+    offline = _build(assessment, assessment.model_score, assessment.probability, assessment.points, "offline")
+    if mode == "offline" or assessment.evidence is None:  # nothing left to judge: the LLM could only add risk
+        return offline
+    if llm is None:
+        raise InterviewerError("grade(mode='llm') needs an llm; pass llm=build_llm(settings) or use mode='offline'")
+    try:
+        probability, score, points = llm_grade(assessment, answer, llm, params)
+    except InterviewerError as exc:
+        log.warning("LLM grading failed, using the offline grade: %s", exc)
+        return offline
+    return _build(assessment, score, probability, points, "llm")
+
+
+def feedback_stream(task: GradeTask, answer: str, grade: Grade, llm: ChatModel | None) -> Iterator[str]:
+    """Feedback text in pieces: from the LLM when there is one, else (or when it fails) the offline feedback."""
+    if llm is None or "empty" in grade.flags:
+        yield grade.feedback
+        return
+    sent = False
+    try:
+        for piece in stream_feedback(grade, task.question, answer, llm):
+            sent = sent or bool(piece.strip())
+            yield piece
+    except InterviewerError as exc:
+        log.warning("LLM feedback failed: %s", exc)
+        yield ("\n\n" if sent else "") + grade.feedback
+        return
+    if not sent:
+        yield grade.feedback

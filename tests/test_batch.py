@@ -1,0 +1,93 @@
+"""Batch grading and evaluation over JSONL files, and the CLI commands that wrap them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from interviewer.batch import eval_file, grade_file
+from interviewer.cli import main
+
+SALT = {
+    "question_id": "salt",
+    "question": "How did you separate the salt from the water?",
+    "reference_answer": "The water was evaporated, leaving the salt.",
+}
+ROWS = [
+    {**SALT, "answer": "Let the water evaporate and the salt is left behind.", "label": "correct", "score_human": 5},
+    {**SALT, "answer": "By letting it sit in a dish for a day.", "label": "incorrect", "score_human": 2},
+    {**SALT, "answer": "I used a magnet.", "label": "incorrect", "score_human": 0},
+    {
+        "question": "What does k-fold cross-validation do?",
+        "reference_answers": ["It trains on k-1 folds and validates on the remaining fold, k times, then averages."],
+        "key_points": ["Train on k-1 folds and validate on the held-out fold", "Repeat k times and average the scores"],
+        "answer": "You split the data into k folds, train on k-1 and validate on the last one, rotating k times and averaging.",
+        "label": "correct",
+        "score_human": 4,
+    },
+]
+
+
+def write_jsonl(path, rows, extra_lines=()):
+    lines = [json.dumps(r) for r in rows] + list(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_grade_file_adds_results_and_skips_bad_rows(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS, ["{not json", json.dumps({"question": "q?", "answer": "a"}), "", json.dumps([1, 2])])
+    out = tmp_path / "out" / "graded.jsonl"
+    result = grade_file(src, out, mode="offline")
+    assert result.graded == 4 and len(result.skipped) == 3
+    assert [s.split(":")[0] for s in result.skipped] == ["line 5", "line 6", "line 8"]
+    assert "line 6" in capsys.readouterr().err
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["answer"] for g in graded] == [r["answer"] for r in ROWS]
+    for g in graded:
+        assert {"score", "passed", "flags", "key_points", "confidence"} <= g.keys()
+        assert g["passed"] == (g["score"] >= 6.0)
+    assert [kp["point"] for kp in graded[3]["key_points"]] == ROWS[3]["key_points"]
+    assert graded[0]["score"] > graded[2]["score"]
+    assert [p.name for p in out.parent.iterdir()] == ["graded.jsonl"]  # no temp file left behind
+
+
+def test_grade_file_keeps_old_output_when_it_fails(tmp_path):
+    out = write_jsonl(tmp_path / "out.jsonl", [{"old": True}])
+    with pytest.raises(FileNotFoundError):
+        grade_file(tmp_path / "missing.jsonl", out)
+    assert json.loads(out.read_text()) == {"old": True} and len(list(tmp_path.iterdir())) == 1
+
+
+def test_eval_file_reports_binary_and_numeric_metrics(tmp_path):
+    src = write_jsonl(tmp_path / "labelled.jsonl", ROWS, ["{oops"])
+    report = eval_file(src, mode="offline", limit=0)
+    assert report["graded"] == 4 and report["skipped"] == ["line 5: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"]
+    assert set(report["binary"]) == {"n", "accuracy", "macro_f1", "roc_auc"} and report["binary"]["n"] == 4
+    assert set(report["numeric"]) >= {"pearson", "spearman", "rmse", "qwk"} and report["numeric"]["human_range"] == [0.0, 5.0]
+    assert report["latency_ms"]["p50"] > 0
+    limited = eval_file(src, limit=2)  # two rows spread over the file: the first and the last (the bad one)
+    assert limited["graded"] == 1 and len(limited["skipped"]) == 1
+
+
+def test_eval_file_uses_exemplars_from_another_file(tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [{**SALT, "answer": "The water evaporates so the salt stays.", "label": "correct"}] * 3 + [{**SALT, "answer": "Sit it in the sun.", "label": "incorrect"}])
+    test = write_jsonl(tmp_path / "test.jsonl", ROWS[:3])
+    report = eval_file(test, exemplars=train)
+    assert report["graded"] == 3 and report["exemplars"] == str(train)
+
+
+def test_eval_banks_reports_spearman():
+    report = eval_file(None, mode="offline", limit=24)
+    assert report["exemplars"] == 24
+    for setting in ("without_exemplars", "with_exemplars_loo"):
+        assert report[setting]["spearman"] > 0.5
+
+
+def test_cli_grade_and_eval(tmp_path, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS[:2])
+    main(["grade", str(src), "-o", str(tmp_path / "out.jsonl")])
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
+    capsys.readouterr()
+    main(["eval", str(src)])
+    assert json.loads(capsys.readouterr().out)["binary"]["n"] == 2

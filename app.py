@@ -4,7 +4,9 @@ and the gradio_client API.
 
     build_app(deps, store) -> gr.Blocks    # what tests launch
     launch(demo, settings, **launch_kw)    # queue with settings.concurrency, theme, css, auth; never share
-    main()                                 # builds Deps once, serves settings.host:settings.port, closes the LLM
+    main(argv)                             # builds Deps once, serves settings.host:settings.port, closes the LLM
+
+    python app.py [--host 0.0.0.0] [--port 7860] [--auth user:password]   # flags override INTERVIEWER_* settings
 
 Each browser tab holds its session token in gr.State (and in gr.BrowserState, so a reload or a restart can resume).
 """
@@ -16,13 +18,16 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import argparse  # noqa: E402
 import hashlib  # noqa: E402
 import hmac  # noqa: E402
+import inspect  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
+import sys  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, Callable, Sequence  # noqa: E402
 
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -34,7 +39,7 @@ from interviewer.store import Store  # noqa: E402
 from webui import callbacks as cb  # noqa: E402
 from webui.api import register_api  # noqa: E402
 from webui.render import TIPS, backend_text, esc, header_html  # noqa: E402
-from webui.sessions import Sessions, app_secret  # noqa: E402
+from webui.sessions import Sessions, app_secret, user_of  # noqa: E402
 
 CSS = (Path(__file__).parent / "webui" / "style.css").read_text(encoding="utf-8")
 FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]  # no web fonts: offline
@@ -135,29 +140,41 @@ def _history_tab(ui: cb.Ui) -> None:
                            x_title="interview", y_title="score /10")
 
 
+def _as_user(fn: Callable, *bound: Any, **options: Any) -> Callable:
+    """`fn(*bound, *inputs, **options, user=...)` as a Gradio callback: Gradio fills the annotated `request`
+    parameter, which carries the logged-in user (None without auth)."""
+    if inspect.isgeneratorfunction(fn):
+        def stream(request: gr.Request, *inputs: Any) -> Any:
+            yield from fn(*bound, *inputs, **options, user=user_of(request))
+        return stream
+
+    def call(request: gr.Request, *inputs: Any) -> Any:
+        return fn(*bound, *inputs, **options, user=user_of(request))
+    return call
+
+
 def _wire(demo: gr.Blocks, ui: cb.Ui, sessions: Sessions, store: Store, by_bank: dict[str, list[str]]) -> None:
     view, report = ui.view_outputs(), ui.report_outputs()
-    then_report = dict(fn=partial(cb.show_report, sessions, ui), inputs=[ui.token], outputs=report, **PRIVATE)
+    then_report = dict(fn=_as_user(cb.show_report, sessions, ui), inputs=[ui.token], outputs=report, **PRIVATE)
     setup = [ui.bank_in, ui.topic_in, ui.difficulty_in, ui.count_in, ui.mode_in]
-    ui.start.click(partial(cb.on_start, sessions, ui), setup, view, **PRIVATE).then(**then_report)
+    ui.start.click(_as_user(cb.on_start, sessions, ui), setup, view, **PRIVATE).then(**then_report)
     ui.bank_in.change(partial(cb.topics_for, by_bank), [ui.bank_in], [ui.topic_in], **PRIVATE)
-    act = partial(cb.on_act, sessions, ui)
     for trigger in (ui.composer.submit, ui.send.click):
-        trigger(partial(act, "text"), [ui.token, ui.composer], view, **PRIVATE).then(**then_report)
+        trigger(_as_user(cb.on_act, sessions, ui, "text"), [ui.token, ui.composer], view, **PRIVATE).then(**then_report)
     for kind, button in [*ui.buttons.items(), ("retry_feedback", ui.retry)]:
-        button.click(partial(act, kind), [ui.token], view, **PRIVATE).then(**then_report)
-    ui.to_report.click(partial(cb.show_report, sessions, ui, only_if_finished=False), [ui.token], report, **PRIVATE)
+        button.click(_as_user(cb.on_act, sessions, ui, kind), [ui.token], view, **PRIVATE).then(**then_report)
+    ui.to_report.click(_as_user(cb.show_report, sessions, ui, only_if_finished=False), [ui.token], report, **PRIVATE)
     ui.new.click(partial(cb.on_new, ui), None, view, **PRIVATE)
-    ui.banner_resume.click(partial(cb.on_resume, sessions, ui), [ui.browser], view, **PRIVATE)
+    ui.banner_resume.click(_as_user(cb.on_resume, sessions, ui), [ui.browser], view, **PRIVATE)
     ui.banner_dismiss.click(lambda: gr.Row(visible=False), None, [ui.banner], **PRIVATE)
-    demo.load(partial(cb.on_load, sessions, ui), [ui.browser], [ui.banner, ui.banner_text], **PRIVATE)
+    demo.load(_as_user(cb.on_load, sessions, ui), [ui.browser], [ui.banner, ui.banner_text], **PRIVATE)
     history = [ui.table, ui.history_ids, ui.trend, ui.selected, ui.picked]
     for trigger in (ui.history_tab.select, ui.refresh.click, demo.load):
-        trigger(partial(cb.on_history, store), None, history, **PRIVATE)
+        trigger(_as_user(cb.on_history, store), None, history, **PRIVATE)
     ui.table.select(cb.on_history_select, [ui.history_ids], [ui.selected, ui.picked], **PRIVATE)
-    ui.open_report.click(partial(cb.on_history_report, sessions, ui), [ui.selected], report, **PRIVATE)
-    ui.resume.click(partial(cb.on_history_resume, sessions, ui), [ui.selected], view, **PRIVATE)
-    ui.retry_weak.click(partial(cb.on_retry_weak, sessions, ui, store), None, view, **PRIVATE).then(**then_report)
+    ui.open_report.click(_as_user(cb.on_history_report, sessions, ui), [ui.selected], report, **PRIVATE)
+    ui.resume.click(_as_user(cb.on_history_resume, sessions, ui), [ui.selected], view, **PRIVATE)
+    ui.retry_weak.click(_as_user(cb.on_retry_weak, sessions, ui, store), None, view, **PRIVATE).then(**then_report)
 
 
 def build_app(deps: Deps, store: Store | None = None, sessions: Sessions | None = None) -> gr.Blocks:
@@ -199,12 +216,21 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def parse_logins(auth: str | None) -> list[tuple[str, str]] | None:
+    """One or more logins, comma-separated: 'ann:pw1,bob:pw2' (a password cannot contain a comma)."""
+    if not auth:
+        return None
+    return [login for part in auth.split(",") if (login := parse_auth(part.strip()))] or None
+
+
 def launch(demo: gr.Blocks, settings: Settings, **kw: Any) -> Any:
-    """Queue with per-event concurrency from settings (the default of 1 would serialise all users), then launch."""
+    """Queue with per-event concurrency from settings (the default of 1 would serialise all users), then launch
+    with enough worker threads for that many steps at once."""
     demo.queue(default_concurrency_limit=settings.concurrency)
     kw.setdefault("server_name", settings.host)
     kw.setdefault("server_port", settings.port)
-    return demo.launch(auth=parse_auth(settings.auth), share=False, show_error=True, theme=theme(), css=CSS,
+    kw.setdefault("max_threads", max(40, 2 * settings.concurrency))
+    return demo.launch(auth=parse_logins(settings.auth), share=False, show_error=True, theme=theme(), css=CSS,
                        footer_links=["api"], **kw)
 
 
@@ -212,11 +238,34 @@ def _exit_on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(0)  # unwinds through main's finally, so the model is closed as on Ctrl-C
 
 
-def main() -> None:
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Serve the mock interviewer web app (settings: README.md).")
+    parser.add_argument("--host", help="address to bind (default INTERVIEWER_HOST or 127.0.0.1; 0.0.0.0 = all)")
+    parser.add_argument("--port", type=int, help="port (default INTERVIEWER_PORT or 7860)")
+    parser.add_argument("--auth", metavar="USER:PASSWORD", action="append",
+                        help="require a login (repeat for more users; default INTERVIEWER_AUTH, comma-separated); "
+                             "each user sees only their own history")
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings with the command-line flags that were given laid over them."""
+    given = {name: value for name, value in vars(args).items() if value is not None}
+    if "auth" in given:
+        given["auth"] = ",".join(given["auth"])
+    return settings.model_copy(update=given) if given else settings
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    """Serve the app; `argv` holds the command-line flags (`python app.py` passes its own, `interviewer app` none)."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = get_settings()
-    parse_auth(settings.auth)  # bad config fails before anything starts
+    for name in ("httpx", "httpx2"):  # one INFO line per model request otherwise
+        logging.getLogger(name).setLevel(logging.WARNING)
+    settings = settings_from(parse_args(argv), get_settings())
+    try:
+        parse_logins(settings.auth)  # bad config fails before anything starts
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
     deps = build_deps(settings)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
@@ -229,4 +278,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,13 +1,15 @@
 """Interview history in SQLite (settings.history_db), with numbered migrations recorded once applied.
 
 Tables: `sessions` (one row per interview, holding the latest State as JSON, so a session killed at any point
-resumes from its last save), `turns` (one row per transcript line) and `results` (one row per question asked:
+resumes from its last save, and its `owner`: the logged-in user when the app runs with auth, else NULL), `turns` (one row per transcript line) and `results` (one row per question asked:
 score history, per-topic trends, best score per question, "retry weak questions").
 
 Saving is explicit and idempotent: `save(state)` writes the session row, the turns not yet stored and the
 results, in one transaction. `persist(run)` wraps a session.StepRun and saves at each checkpoint (an answer is
 on disk before its feedback starts streaming) and at the end. Each call opens its own connection, so one Store
-can be shared by every browser session and thread.
+can be shared by every browser session and thread. One more connection stays open for the Store's lifetime (closed
+by `close()`): while any connection is open, closing the others doesn't checkpoint the WAL, which would cost an
+fsync (~20 ms) on every save.
 """
 
 from __future__ import annotations
@@ -76,7 +78,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX results_question ON results(question_id);
         CREATE INDEX results_topic ON results(topic, at);
     """),
+    ("m003_owner", """
+        ALTER TABLE sessions ADD COLUMN owner TEXT;
+        CREATE INDEX sessions_owner ON sessions(owner, updated_at);
+    """),
 ]
+Owner = str | None  # the logged-in user (app auth); None = no filter, everyone's history (single-user app)
 
 
 class StoreError(InterviewerError):
@@ -96,6 +103,7 @@ class SessionSummary(BaseModel):
     total: int
     answered: int
     overall: float
+    owner: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -135,6 +143,14 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
+        self._anchor: sqlite3.Connection | None = sqlite3.connect(self.path, check_same_thread=False)
+        self._anchor.execute("SELECT 1 FROM _migrations LIMIT 1").fetchall()  # opens the file and the WAL index
+
+    def close(self) -> None:
+        """Release the WAL anchor (the last connection to close checkpoints the WAL into the database)."""
+        anchor, self._anchor = self._anchor, None
+        if anchor is not None:
+            anchor.close()
 
     @classmethod
     def open(cls, settings: "Settings") -> "Store":
@@ -189,19 +205,23 @@ class Store:
 
     # ---- writing
 
-    def save(self, state: State) -> None:
-        """Write the session row, new turns and results in one transaction (safe to call repeatedly)."""
+    def save(self, state: State, owner: Owner = None) -> None:
+        """Write the session row, new turns and results in one transaction (safe to call repeatedly).
+        `owner` is recorded on the first save that gives one and never changes after."""
         topics = sorted({r.question.topic for r in state.asked} or {p.topic for p in state.pool})
         row = (state.id, state.started_at.isoformat(), state.updated_at.isoformat(),
                state.finished_at.isoformat() if state.finished_at else None, state.phase, state.setup.mode,
                state.setup.difficulty, state.backend, json.dumps(topics), state.total,
-               sum(r.status == "answered" for r in state.records), state.overall, state.model_dump_json())
+               sum(r.status == "answered" for r in state.records), state.overall, state.model_dump_json(), owner)
         with self._transaction() as conn:
             conn.execute(
-                """INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET
+                """INSERT INTO sessions (id, started_at, updated_at, finished_at, phase, mode, difficulty, backend,
+                   topics, total, answered, overall, state, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(id) DO UPDATE SET
                    updated_at=excluded.updated_at, finished_at=excluded.finished_at, phase=excluded.phase,
                    backend=excluded.backend, topics=excluded.topics, total=excluded.total,
-                   answered=excluded.answered, overall=excluded.overall, state=excluded.state""", row)
+                   answered=excluded.answered, overall=excluded.overall, state=excluded.state,
+                   owner=COALESCE(sessions.owner, excluded.owner)""", row)
             stored = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id=?", (state.id,)).fetchone()[0]
             conn.executemany("INSERT INTO turns VALUES (?,?,?,?,?,?,?)", [
                 (state.id, t.seq, t.at.isoformat(), t.speaker, t.kind,
@@ -213,14 +233,14 @@ class Store:
                  r.score, len(r.hints), r.asked_at.isoformat())
                 for n, r in enumerate(state.asked, 1) if r.status in ("answered", "skipped")])
 
-    def persist(self, run: "StepRun") -> Iterator[Event]:
+    def persist(self, run: "StepRun", owner: Owner = None) -> Iterator[Event]:
         """Relay a StepRun's events, saving at each checkpoint and when it ends."""
         for event in run:
             if event.kind == "checkpoint" and event.state is not None:
-                self.save(event.state)
+                self.save(event.state, owner)
             yield event
         if run.state is not None:
-            self.save(run.state)
+            self.save(run.state, owner)
 
     def delete(self, session_id: str) -> None:
         with self._transaction() as conn:
@@ -235,41 +255,54 @@ class Store:
             raise StoreError(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
         return State.model_validate_json(row["state"])
 
+    def owner_of(self, session_id: str) -> Owner:
+        """Who started the session (None: saved without auth). StoreError when it is not saved."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT owner FROM sessions WHERE id=?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
+        return row["owner"]
+
     def report(self, session_id: str) -> Report:
         return build_report(self.load(session_id))
 
-    def list_sessions(self, limit: int = 50, unfinished_only: bool = False) -> list[SessionSummary]:
-        where = "WHERE phase NOT IN ('finished', 'idle')" if unfinished_only else ""
+    def list_sessions(self, limit: int = 50, unfinished_only: bool = False, owner: Owner = None) -> list[SessionSummary]:
+        """Most recent first; only `owner`'s sessions when one is given."""
+        clauses = (["phase NOT IN ('finished', 'idle')"] if unfinished_only else []) + (["owner = ?"] if owner else [])
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        args = ([owner] if owner else []) + [limit]
         with self._connect() as conn:
-            rows = conn.execute(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", (limit,)).fetchall()
+            rows = conn.execute(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", args).fetchall()
         return [SessionSummary(**{k: row[k] for k in row.keys() if k != "state"} | {"topics": json.loads(row["topics"])})
                 for row in rows]
 
-    def resumable(self, limit: int = 10) -> list[SessionSummary]:
+    def resumable(self, limit: int = 10, owner: Owner = None) -> list[SessionSummary]:
         """Started but unfinished sessions, most recent first."""
-        return self.list_sessions(limit, unfinished_only=True)
+        return self.list_sessions(limit, unfinished_only=True, owner=owner)
 
     def turns(self, session_id: str) -> list[StoredTurn]:
         with self._connect() as conn:
             rows = conn.execute("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,)).fetchall()
         return [StoredTurn(**dict(row)) for row in rows]
 
-    def topic_trend(self, topic: str | None = None) -> list[TopicPoint]:
-        sql = """SELECT r.session_id, s.started_at AS at, r.topic, ROUND(AVG(r.score), 1) AS score,
-                        COUNT(*) AS questions
-                 FROM results r JOIN sessions s ON s.id = r.session_id
-                 {where} GROUP BY r.session_id, r.topic ORDER BY s.started_at, r.topic"""
+    def topic_trend(self, topic: str | None = None, owner: Owner = None) -> list[TopicPoint]:
+        clauses = (["lower(r.topic) = lower(?)"] if topic else []) + (["s.owner = ?"] if owner else [])
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"""SELECT r.session_id, s.started_at AS at, r.topic, ROUND(AVG(r.score), 1) AS score,
+                         COUNT(*) AS questions
+                  FROM results r JOIN sessions s ON s.id = r.session_id
+                  {where} GROUP BY r.session_id, r.topic ORDER BY s.started_at, r.topic"""
         with self._connect() as conn:
-            if topic:
-                rows = conn.execute(sql.format(where="WHERE lower(r.topic) = lower(?)"), (topic,)).fetchall()
-            else:
-                rows = conn.execute(sql.format(where="")).fetchall()
+            rows = conn.execute(sql, [x for x in (topic, owner) if x]).fetchall()
         return [TopicPoint(**dict(row)) for row in rows]
 
-    def question_history(self) -> list[QuestionHistory]:
+    def question_history(self, owner: Owner = None) -> list[QuestionHistory]:
         """Best and latest score per question over every session (the best is what counts)."""
+        sql = "SELECT r.question_id, r.topic, r.score FROM results r"
+        if owner:
+            sql += " JOIN sessions s ON s.id = r.session_id WHERE s.owner = ?"
         with self._connect() as conn:
-            rows = conn.execute("SELECT question_id, topic, score FROM results ORDER BY at").fetchall()
+            rows = conn.execute(sql + " ORDER BY r.at", [owner] if owner else []).fetchall()
         seen: dict[str, QuestionHistory] = {}
         for row in rows:
             h = seen.get(row["question_id"])
@@ -280,15 +313,15 @@ class Store:
                 h.best, h.last, h.attempts = max(h.best, row["score"]), row["score"], h.attempts + 1
         return list(seen.values())
 
-    def best_scores(self) -> dict[str, float]:
-        return {h.question_id: h.best for h in self.question_history()}
+    def best_scores(self, owner: Owner = None) -> dict[str, float]:
+        return {h.question_id: h.best for h in self.question_history(owner)}
 
-    def weak_questions(self, limit: int = 5, below: float = PASS_MARK) -> list[str]:
+    def weak_questions(self, limit: int = 5, below: float = PASS_MARK, owner: Owner = None) -> list[str]:
         """Questions whose best score is still under the pass mark, weakest first."""
-        weak = sorted((h for h in self.question_history() if h.best < below), key=lambda h: (h.best, -h.attempts))
+        weak = sorted((h for h in self.question_history(owner) if h.best < below), key=lambda h: (h.best, -h.attempts))
         return [h.question_id for h in weak[:limit]]
 
-    def retry_setup(self, mode: Mode = "study", limit: int = 5) -> Setup | None:
+    def retry_setup(self, mode: Mode = "study", limit: int = 5, owner: Owner = None) -> Setup | None:
         """A Setup that asks past misses again (None when there are none)."""
-        ids = self.weak_questions(limit)
+        ids = self.weak_questions(limit, owner=owner)
         return Setup(question_ids=ids, count=len(ids), mode=mode, difficulty="adaptive") if ids else None

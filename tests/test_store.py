@@ -48,7 +48,7 @@ def session(store: Store, deps, answers: list[str | None], **setup) -> State:
 
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.sqlite3")
-    assert store.applied_migrations() == [name for name, _ in MIGRATIONS] == ["m001_initial", "m002_results"]
+    assert store.applied_migrations() == [name for name, _ in MIGRATIONS] == ["m001_initial", "m002_results", "m003_owner"]
     assert Store(tmp_path / "h.sqlite3").migrate() == []
     with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -217,4 +217,4 @@ def test_migrations_are_safe_to_race(tmp_path: Path) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert results == [["m001_initial", "m002_results"]] * 4
+    assert results == [[name for name, _ in MIGRATIONS]] * 4

@@ -1,7 +1,8 @@
 """The gradio_client API: JSON in, JSON out, one endpoint per action (documented in README.md).
 
-Every call after `start` takes the `session_id` it returned; a session is reachable only through that token.
-Text in responses is raw (not escaped): a client that renders it as HTML must escape it.
+Every call after `start` takes the `session_id` it returned; a session is reachable only through that token (and,
+with auth on, only by the user who started it). Text in responses is raw (not escaped): a client that renders it
+as HTML must escape it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import json
 import gradio as gr
 
 from interviewer.errors import InterviewerError
-from interviewer.report import build_report
 from interviewer.state import Action, Event, QuestionRecord, Setup, State
 
-from .sessions import Sessions
+from .sessions import Sessions, user_of, visible_report
 
 
 def _record_json(rec: QuestionRecord) -> dict:
@@ -49,8 +49,14 @@ def step_json(token: str, state: State, events: list[Event]) -> dict:
     }
 
 
+def user_error(message: str) -> gr.Error:
+    """An error the user can act on (unknown id, busy, bad setup): shown to them, with no traceback in the log (a
+    flood of bad requests would otherwise flood the log too)."""
+    return gr.Error(message, print_exception=False)
+
+
 def _api_error(exc: InterviewerError) -> gr.Error:
-    return gr.Error(str(exc))
+    return user_error(str(exc))
 
 
 def _parse_setup(setup: dict | str | None) -> Setup:
@@ -58,65 +64,68 @@ def _parse_setup(setup: dict | str | None) -> Setup:
         raw = json.loads(setup) if isinstance(setup, str) else (setup or {})
         return Setup.model_validate(raw)
     except ValueError as exc:  # json and pydantic errors
-        raise gr.Error(f"invalid setup: {exc}") from exc
+        raise user_error(f"invalid setup: {exc}") from exc
 
 
-def api_start(sessions: Sessions, setup: dict) -> dict:
+def api_start(sessions: Sessions, setup: dict, user: str | None = None) -> dict:
     """Start an interview. setup: {"banks", "topics", "difficulty", "count", "mode", "question_ids"} (all optional)."""
     try:
-        token = sessions.create(_parse_setup(setup))
-        state, events = sessions.step(token, Action(kind="start"))
+        token = sessions.create(_parse_setup(setup), owner=user)
+        state, events = sessions.step(token, Action(kind="start"), user)
     except InterviewerError as exc:
         raise _api_error(exc) from exc
     return step_json(token, state, events)
 
 
-def api_act(sessions: Sessions, kind: str, session_id: str, text: str = "") -> dict:
+def api_act(sessions: Sessions, kind: str, session_id: str, text: str = "", user: str | None = None) -> dict:
+    if not isinstance(text, str):
+        raise user_error("text must be a string")
     try:
-        state, events = sessions.step(session_id, Action(kind=kind, text=text))
+        state, events = sessions.step(session_id, Action(kind=kind, text=text), user)
     except InterviewerError as exc:
         raise _api_error(exc) from exc
-    return step_json(session_id.strip(), state, events)
+    return step_json(str(session_id).strip(), state, events)
 
 
-def api_report(sessions: Sessions, session_id: str) -> dict:
+def api_report(sessions: Sessions, session_id: str, user: str | None = None) -> dict:
     """The report as JSON (plus its Markdown). Exam mode keeps it closed until the interview ends."""
     try:
-        state = sessions.get(session_id)
+        state = sessions.get(session_id, user)
     except InterviewerError as exc:
         raise _api_error(exc) from exc
     if state.setup.mode == "exam" and state.phase != "finished":
-        raise gr.Error("exam mode: the report is ready when the interview ends (call end)")
-    report = build_report(state)
-    return {"session_id": session_id.strip(), "report": json.loads(report.as_json()), "markdown": report.as_markdown()}
+        raise user_error("exam mode: the report is ready when the interview ends (call end)")
+    report = visible_report(state)
+    return {"session_id": str(session_id).strip(), "report": json.loads(report.as_json()), "markdown": report.as_markdown()}
 
 
 def register_api(sessions: Sessions) -> None:
-    def start(setup: dict) -> dict:
+    # Gradio fills each `request` parameter (it is not an API input): it carries the logged-in user.
+    def start(setup: dict, request: gr.Request) -> dict:
         """Start an interview; returns {"session_id", "messages", ...}. Pass session_id to every later call."""
-        return api_start(sessions, setup)
+        return api_start(sessions, setup, user_of(request))
 
-    def answer(session_id: str, text: str) -> dict:
+    def answer(session_id: str, text: str, request: gr.Request) -> dict:
         """Submit text as the answer to the current question or follow-up."""
-        return api_act(sessions, "answer", session_id, text)
+        return api_act(sessions, "answer", session_id, text, user_of(request))
 
-    def say(session_id: str, text: str) -> dict:
+    def say(session_id: str, text: str, request: gr.Request) -> dict:
         """Free text, read like the chat box: an answer, or a request such as 'give me a hint', 'ask me about caching'."""
-        return api_act(sessions, "text", session_id, text)
+        return api_act(sessions, "text", session_id, text, user_of(request))
 
     def make(kind: str):
-        def act(session_id: str) -> dict:
-            return api_act(sessions, kind, session_id)
+        def act(session_id: str, request: gr.Request) -> dict:
+            return api_act(sessions, kind, session_id, user=user_of(request))
         act.__doc__ = f"The '{kind}' button."
         return act
 
-    def report(session_id: str) -> dict:
+    def report(session_id: str, request: gr.Request) -> dict:
         """The report: {"report": {...}, "markdown": "..."}."""
-        return api_report(sessions, session_id)
+        return api_report(sessions, session_id, user_of(request))
 
-    def resume(session_id: str) -> dict:
+    def resume(session_id: str, request: gr.Request) -> dict:
         """Pick an unfinished interview up again (after a restart too): repeats the current question."""
-        return api_act(sessions, "resume", session_id)
+        return api_act(sessions, "resume", session_id, user=user_of(request))
 
     for name, fn in [("start", start), ("answer", answer), ("say", say), ("report", report), ("resume", resume)]:
         gr.api(fn, api_name=name)

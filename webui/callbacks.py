@@ -1,5 +1,8 @@
 """UI callbacks: each turns a user action into Sessions/Store calls and returns component updates (dicts keyed
-by the components in `Ui`). No interview logic here: that is interviewer.session."""
+by the components in `Ui`). No interview logic here: that is interviewer.session.
+
+`user` is the logged-in user when the app runs with auth (app._wire passes it from the gr.Request), else None: a
+user reaches and lists only the sessions they started."""
 
 from __future__ import annotations
 
@@ -10,14 +13,14 @@ import gradio as gr
 import pandas as pd
 
 from interviewer.errors import InterviewerError
-from interviewer.report import build_report
 from interviewer.session import Deps
 from interviewer.state import MAX_PROBES, Action, Setup, State
 from interviewer.store import Store
 
+from .api import user_error
 from .render import (TIPS, chat_messages, report_questions_html, report_summary_html, side_html, topic_frame,
                      turn_lines, write_exports)
-from .sessions import Sessions
+from .sessions import SessionBusy, Sessions, visible_report
 
 log = logging.getLogger("interviewer.app")
 
@@ -89,11 +92,12 @@ def _controls(ui: Ui, state: State | None) -> dict:
     return out
 
 
-def stream_view(sessions: Sessions, ui: Ui, token: str, action: Action, echo: str = "") -> Iterator[dict]:
+def stream_view(sessions: Sessions, ui: Ui, token: str, action: Action, echo: str = "",
+                user: str | None = None) -> Iterator[dict]:
     """Run one step and stream it into the chat; the side panel updates as soon as a scorecard arrives."""
     lines: list[tuple[str, str, str]] | None = None
     live: dict[str, int] = {}
-    for event, state in sessions.run(token, action):
+    for event, state in sessions.run(token, action, user):
         if lines is None:
             lines = turn_lines(state) + ([("candidate", action.kind, echo or f"[{action.kind}]")] if echo or
                                          action.kind not in ("start", "resume") else [])
@@ -126,12 +130,12 @@ def stream_view(sessions: Sessions, ui: Ui, token: str, action: Action, echo: st
         yield {ui.chat: chat_messages(lines)}
 
 
-def _state(sessions: Sessions, token: str) -> State:
+def _state(sessions: Sessions, token: str, user: str | None = None) -> State:
     """The session's state, or a message the user can act on."""
     try:
-        return sessions.get(token)
+        return sessions.get(token, user)
     except InterviewerError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise user_error(str(exc)) from exc
 
 
 def _opened(ui: Ui, token: str) -> dict:
@@ -140,32 +144,34 @@ def _opened(ui: Ui, token: str) -> dict:
 
 
 def on_start(sessions: Sessions, ui: Ui, banks: list[str], topics: list[str], difficulty: str, count: float,
-             mode: str) -> Iterator[dict]:
+             mode: str, user: str | None = None) -> Iterator[dict]:
     try:
         setup = Setup(banks=banks or [], topics=topics or [], difficulty=difficulty, count=int(count), mode=mode)
-        token = sessions.create(setup)
+        token = sessions.create(setup, owner=user)
     except InterviewerError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise user_error(str(exc)) from exc
     yield _opened(ui, token) | {ui.chat: [], ui.side: TIPS}
-    yield from stream_view(sessions, ui, token, Action(kind="start"))
+    yield from stream_view(sessions, ui, token, Action(kind="start"), user=user)
 
 
-def on_act(sessions: Sessions, ui: Ui, kind: str, token: str, text: str = "") -> Iterator[dict]:
+def on_act(sessions: Sessions, ui: Ui, kind: str, token: str, text: str = "", user: str | None = None) -> Iterator[dict]:
     if not token:
-        raise gr.Error("Start an interview first.")
+        raise user_error("Start an interview first.")
     if kind == "text" and not text.strip():
         gr.Warning("Your message is empty. Type your answer, or use the buttons below.")
         return
     try:
-        yield from stream_view(sessions, ui, token, Action(kind=kind, text=text), echo=text)
+        yield from stream_view(sessions, ui, token, Action(kind=kind, text=text), echo=text, user=user)
+    except SessionBusy as exc:
+        gr.Warning(str(exc).capitalize())
     except InterviewerError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise user_error(str(exc)) from exc
 
 
-def on_resume(sessions: Sessions, ui: Ui, token: str) -> Iterator[dict]:
-    _state(sessions, token)
+def on_resume(sessions: Sessions, ui: Ui, token: str, user: str | None = None) -> Iterator[dict]:
+    _state(sessions, token, user)
     yield _opened(ui, token) | {ui.chat: []}
-    yield from stream_view(sessions, ui, token, Action(kind="resume"))
+    yield from stream_view(sessions, ui, token, Action(kind="resume"), user=user)
 
 
 def on_new(ui: Ui) -> dict:
@@ -173,17 +179,17 @@ def on_new(ui: Ui) -> dict:
             ui.tabs: gr.Tabs(selected="interview")}
 
 
-def show_report(sessions: Sessions, ui: Ui, token: str, only_if_finished: bool = True) -> dict:
+def show_report(sessions: Sessions, ui: Ui, token: str, only_if_finished: bool = True, user: str | None = None) -> dict:
     """Fill the Report tab (and switch to it) once the interview has finished."""
     if not token:
         return {ui.tabs: gr.skip()}
-    state = _state(sessions, token)
+    state = _state(sessions, token, user)
     if only_if_finished and state.phase != "finished":
         return {ui.tabs: gr.skip()}
     if state.setup.mode == "exam" and state.phase != "finished":
         gr.Info("Exam mode: the report opens when the interview ends.")
         return {ui.tabs: gr.skip()}
-    report = build_report(state)
+    report = visible_report(state)
     md, js = write_exports(report)
     return {ui.tabs: gr.Tabs(selected="report"), ui.report_empty: gr.Markdown(visible=False),
             ui.report_view: gr.Column(visible=True), ui.report_head: report_summary_html(report),
@@ -192,10 +198,10 @@ def show_report(sessions: Sessions, ui: Ui, token: str, only_if_finished: bool =
             ui.download_json: gr.DownloadButton(value=js, visible=True)}
 
 
-def on_load(sessions: Sessions, ui: Ui, saved: str) -> dict:
+def on_load(sessions: Sessions, ui: Ui, saved: str, user: str | None = None) -> dict:
     """A returning browser: offer to resume its unfinished interview (the token survives reloads and restarts)."""
     try:
-        state = sessions.get(saved) if saved else None
+        state = sessions.get(saved, user) if saved else None
     except InterviewerError:
         state = None
     if state is None or state.phase in ("finished", "idle"):
@@ -205,16 +211,16 @@ def on_load(sessions: Sessions, ui: Ui, saved: str) -> dict:
     return {ui.banner: gr.Row(visible=True), ui.banner_text: text}
 
 
-def history_frames(store: Store) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+def history_frames(store: Store, user: str | None = None) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     rows, ids = [], []
-    for s in store.list_sessions(limit=100):
+    for s in store.list_sessions(limit=100, owner=user):
         status = "finished" if s.finished else ("in progress" if s.phase != "idle" else "not started")
         rows.append({"Started": f"{s.started_at:%Y-%m-%d %H:%M}", "Status": status, "Mode": s.mode,
                      "Answered": f"{s.answered} of {s.total}", "Score": round(s.overall, 1),
                      "Topics": ", ".join(s.topics)})
         ids.append(s.id)
     table = pd.DataFrame(rows, columns=["Started", "Status", "Mode", "Answered", "Score", "Topics"])
-    points = store.topic_trend()
+    points = store.topic_trend(owner=user)
     order = {sid: n for n, sid in enumerate(dict.fromkeys(p.session_id for p in points), 1)}  # chronological
     label = {sid: f"{at:%m-%d %H:%M} #{order[sid]}" for sid, at in ((p.session_id, p.at) for p in points)}
     trend = pd.DataFrame({"interview": [label[p.session_id] for p in points], "topic": [p.topic for p in points],
@@ -222,8 +228,8 @@ def history_frames(store: Store) -> tuple[pd.DataFrame, list[str], pd.DataFrame]
     return table, ids, trend
 
 
-def on_history(store: Store) -> tuple[pd.DataFrame, list[str], pd.DataFrame, str, str]:
-    table, ids, trend = history_frames(store)
+def on_history(store: Store, user: str | None = None) -> tuple[pd.DataFrame, list[str], pd.DataFrame, str, str]:
+    table, ids, trend = history_frames(store, user)
     hint = "Pick an interview in the table to open its report or resume it." if ids else "No interviews yet."
     return table, ids, trend, "", hint
 
@@ -234,35 +240,35 @@ def on_history_select(ids: list[str], evt: gr.SelectData) -> tuple[str, str]:
     return sid, f"Selected: session `{sid}`" if sid else ""
 
 
-def on_history_report(sessions: Sessions, ui: Ui, sid: str) -> dict:
+def on_history_report(sessions: Sessions, ui: Ui, sid: str, user: str | None = None) -> dict:
     if not sid:
-        raise gr.Error("Pick a session in the table first.")
+        raise user_error("Pick a session in the table first.")
     token = sessions.token(sid)
-    state = _state(sessions, token)
+    state = _state(sessions, token, user)
     if state.setup.mode == "exam" and state.phase != "finished":
-        raise gr.Error("That exam isn't finished: resume it, and the report opens when it ends.")
-    return show_report(sessions, ui, token, only_if_finished=False)
+        raise user_error("That exam isn't finished: resume it, and the report opens when it ends.")
+    return show_report(sessions, ui, token, only_if_finished=False, user=user)
 
 
-def on_history_resume(sessions: Sessions, ui: Ui, sid: str) -> Iterator[dict]:
+def on_history_resume(sessions: Sessions, ui: Ui, sid: str, user: str | None = None) -> Iterator[dict]:
     if not sid:
-        raise gr.Error("Pick a session in the table first.")
+        raise user_error("Pick a session in the table first.")
     token = sessions.token(sid)
-    if _state(sessions, token).phase == "finished":
-        raise gr.Error("That interview has finished: open its report instead.")
-    yield from on_resume(sessions, ui, token)
+    if _state(sessions, token, user).phase == "finished":
+        raise user_error("That interview has finished: open its report instead.")
+    yield from on_resume(sessions, ui, token, user)
 
 
-def on_retry_weak(sessions: Sessions, ui: Ui, store: Store) -> Iterator[dict]:
+def on_retry_weak(sessions: Sessions, ui: Ui, store: Store, user: str | None = None) -> Iterator[dict]:
     try:
-        setup = store.retry_setup(mode="study")
+        setup = store.retry_setup(mode="study", owner=user)
         if setup is None:
-            raise gr.Error("No weak questions yet: every question you've answered has passed. Try a new interview.")
-        token = sessions.create(setup)
+            raise user_error("No weak questions yet: every question you've answered has passed. Try a new interview.")
+        token = sessions.create(setup, owner=user)
     except InterviewerError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise user_error(str(exc)) from exc
     yield _opened(ui, token) | {ui.chat: [], ui.side: TIPS}
-    yield from stream_view(sessions, ui, token, Action(kind="start"))
+    yield from stream_view(sessions, ui, token, Action(kind="start"), user=user)
 
 
 def bank_choices(deps: Deps) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:

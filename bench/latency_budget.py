@@ -175,7 +175,8 @@ def main() -> None:
         deps.llm.model.close()
     structured = [c for r in rows for c in r["llm_calls"] if c["kind"] == "structured"]
     streamed = [c for r in rows for c in r["llm_calls"] if c["kind"] == "stream"]
-    summary = {key: p50(rows, key) for key in ("graded_s", "scorecard_s", "first_feedback_chunk_s", "feedback_done_s", "step_s", "offline_s")}
+    keys = ("graded_s", "scorecard_s", "first_feedback_chunk_s", "feedback_done_s", "step_s", "offline_s")
+    summary = {key: p50(rows, key) for key in keys}
     result = {
         "model": deps.llm.name, "threads": args.threads, "answers": len(rows), "engine_start_s": round(engine_start, 2),
         "budget_p50_s": BUDGET, "p50_s": summary,

@@ -57,8 +57,10 @@ def _serve_stub(latency: float, port_file: str, lifetime: float = 3600) -> None:
         def do_GET(self) -> None:  # noqa: N802 (stdlib name)
             if self.path == "/stats":
                 chat = self.stub.chat_requests
-                return self._send_json(200, {"chat": len(chat), "structured": sum("response_format" in r.body for r in chat),
-                                             "faults": sum(r.fault is not None for r in chat), "connections": self.stub.connections})
+                return self._send_json(200, {"chat": len(chat),
+                                             "structured": sum("response_format" in r.body for r in chat),
+                                             "faults": sum(r.fault is not None for r in chat),
+                                             "connections": self.stub.connections})
             super().do_GET()
 
     class Stub(StubServer):
@@ -100,7 +102,8 @@ class StubProcess:
 @contextmanager
 def stub_process(tmp: Path, latency: float = 0.5) -> Iterator[StubProcess]:
     port_file = tmp / "stub.port"
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import loadkit; loadkit._serve_stub({latency}, {str(port_file)!r})"
+    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import loadkit; "
+            f"loadkit._serve_stub({latency}, {str(port_file)!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
         deadline = time.monotonic() + 30

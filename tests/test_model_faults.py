@@ -1,0 +1,104 @@
+"""LLM faults mid-interview, end to end: the app (in-process, real grader) talks to a loopback StubServer through
+the real OpenAIChatModel, and gradio_client drives it. Whatever the fault, the answer turn completes with the offline
+grade and a clear message, the answer is on disk, and /retry_feedback works once the model is back."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import pytest
+from app_harness import small_index
+from app_process import stub_reply
+from conftest import free_port, wait_http
+from gradio_client import Client
+
+import app as web
+from interviewer.config import Settings
+from interviewer.llm import OpenAIChatModel, RetryPolicy
+from interviewer.session import Deps
+from interviewer.store import Store
+from interviewer.stub import StubServer
+
+pytestmark = pytest.mark.slow
+SETUP = {"question_ids": ["mlsd-01-feature-engineering"], "count": 1, "mode": "study"}  # one question: graded warm
+FAULTS = ["timeout", "rate_limit", "server", "stream_drop", "invalid_json", "connection"]
+
+
+@dataclass
+class Running:
+    client: Client
+    stub: StubServer
+    store: Store
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory) -> Iterator[Running]:
+    data = tmp_path_factory.mktemp("faults") / "data"
+    with StubServer(reply=stub_reply, hang=3.0) as stub:
+        llm = OpenAIChatModel(base_url=stub.base_url, model="stub-model", api_key="sk-test-faults-0000000000",
+                              timeout=0.25, retry=RetryPolicy(retries=1, backoff=0.001, max_delay=0.01))
+        deps = Deps(settings=Settings(data_dir=data), llm=llm, index=small_index())  # the real grader and feedback
+        store = Store.open(deps.settings)
+        demo = web.build_app(deps, store)
+        port = free_port()
+        web.launch(demo, deps.settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/")
+            yield Running(Client(f"http://127.0.0.1:{port}/", verbose=False), stub, store)
+        finally:
+            demo.close()
+            llm.close()
+
+
+def good(question: dict, mark: str) -> str:
+    """A good answer that names `mark` first (the model sees an excerpt of the answer: its start)."""
+    return f"Answer from {mark}. " + " ".join(small_index().get(question["id"]).key_points)
+
+
+def texts(response: dict, kind: str, part: str | None = None) -> list[str]:
+    return [m["text"] for m in response["messages"] if m["kind"] == kind and (part is None or m["part"] == part)]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_works(running: Running, fault: str) -> None:
+    client, stub = running.client, running.stub
+    r = client.predict(SETUP, api_name="/start")
+    sid, question = r["session_id"], r["question"]
+    answer = good(question, f"mark-{fault.replace('_', '')}")
+    stub.fault = fault  # every model call from now on fails, retries included
+    try:
+        began = time.perf_counter()
+        r = client.predict(sid, answer, api_name="/answer")
+        elapsed = time.perf_counter() - began
+    finally:
+        stub.fault = None
+    assert elapsed < 15, f"the turn took {elapsed:.1f} s"
+    assert r["phase"] == "review" and r["retry_feedback"] is True
+    card = r["scorecard"]
+    assert card["question_id"] == question["id"] and card["score"] > 0 and card["feedback_failed"]
+    assert any("didn't respond" in t and "offline grade" in t for t in texts(r, "notice"))
+    assert texts(r, "say", "feedback") and texts(r, "reveal"), "offline feedback and the model answer are shown"
+    saved = running.store.load(sid.split(".")[0])
+    assert saved.current.answer == answer and saved.current.grade.mode == "offline"
+
+    r = client.predict(sid, api_name="/retry_feedback")
+    assert r["retry_feedback"] is False and not r["scorecard"]["feedback_failed"]
+    assert any(f"mark-{fault.replace('_', '')}" in t for t in texts(r, "say", "feedback")), "the model's feedback"
+    assert running.store.load(sid.split(".")[0]).current.grade.mode == "llm"
+
+
+def test_feedback_stream_breaking_after_a_good_grade_still_completes_the_turn(running: Running) -> None:
+    client, stub = running.client, running.stub
+    r = client.predict(SETUP, api_name="/start")
+    sid, question = r["session_id"], r["question"]
+    stub.faults = [None] * len(stub.chat_requests) + [None, "stream_drop", "stream_drop"]  # grade ok, feedback cut
+    try:
+        r = client.predict(sid, good(question, "mark-cut"), api_name="/answer")
+    finally:
+        stub.faults = None
+    assert r["phase"] == "review" and r["scorecard"]["score"] > 0
+    [feedback] = texts(r, "say", "feedback")
+    assert feedback.strip(), "some feedback is shown"
+    assert running.store.load(sid.split(".")[0]).current.answer.startswith("Answer from mark-cut.")

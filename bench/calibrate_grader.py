@@ -223,8 +223,9 @@ def featurise_all(data: Path, cache: Path | None) -> tuple[list[Row], list[Row]]
     return train, test
 
 
-def llm_rows(data: Path, n: int, cache: Path) -> list[dict]:
-    """LLM verdicts for n train rows (spread over both corpora), with leave-one-out exemplars; cached as JSONL."""
+def llm_rows(data: Path, n: int, cache: Path, exemplars: bool = True) -> list[dict]:
+    """LLM verdicts for n train rows (spread over both corpora), with leave-one-out exemplars (or none: the case of
+    a question without graded answers); cached as JSONL."""
     from interviewer.config import get_settings
     from interviewer.grading.llm_judge import VALUE, judge
     from interviewer.llm import build_llm
@@ -237,8 +238,8 @@ def llm_rows(data: Path, n: int, cache: Path) -> list[dict]:
         raw = load(data / f"{corpus}-train.jsonl")
         picked = [raw[i] for i in np.linspace(0, len(raw) - 1, n // len(CORPORA)).round().astype(int)]
         for r in picked[sum(d["corpus"] == corpus for d in done) :]:
-            exemplars = tuple(GradeExemplar(answer=o["answer"], score=10.0 * (o["label"] == "correct")) for o in raw if o["question_id"] == r["question_id"] and o is not r)
-            task = GradeTask(question=r["question"], reference_answers=tuple(r["reference_answers"]), exemplars=exemplars)
+            others = tuple(GradeExemplar(answer=o["answer"], score=10.0 * (o["label"] == "correct")) for o in raw if o["question_id"] == r["question_id"] and o is not r)
+            task = GradeTask(question=r["question"], reference_answers=tuple(r["reference_answers"]), exemplars=others if exemplars else ())
             assessment = offline.assess(task, r["answer"])
             if assessment.evidence is None:
                 continue
@@ -281,16 +282,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, help="pickle of featurised rows: reused when present (for tuning)")
     parser.add_argument("--llm-rows", type=int, default=0, help="only fit the LLM combination, on N train rows")
     parser.add_argument("--llm-cache", type=Path, default=Path(tempfile.gettempdir()) / "grader_llm_verdicts.jsonl")
+    parser.add_argument("--llm-no-exemplars", action="store_true", help="fit the combination for questions without graded exemplars")
     args = parser.parse_args(argv)
     started = time.time()
     if args.llm_rows:  # adds "combine" to the existing parameters
-        model, report = calibrate_combine(llm_rows(args.data, args.llm_rows, args.llm_cache), args.folds)
+        name = "combine_base" if args.llm_no_exemplars else "combine"
+        model, report = calibrate_combine(llm_rows(args.data, args.llm_rows, args.llm_cache, not args.llm_no_exemplars), args.folds)
         params = json.loads(args.out.read_text())
-        params["models"].pop("combine", None)
+        params["models"].pop(name, None)
         gain = report["cv_combined"]["macro_f1"] - report["cv_offline_only"]["macro_f1"]
         if report["rows"] >= MIN_COMBINE_ROWS and gain >= MIN_COMBINE_GAIN:  # only when the data says it helps
-            params["models"]["combine"] = model
-        params["combine_cv"] = report
+            params["models"][name] = model
+        params[f"{name}_cv"] = report
         args.out.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
         print(json.dumps(report, indent=2))
         return

@@ -6,14 +6,15 @@
 Each candidate: start (2 questions, study mode), answer, next, answer, next (finished): 5 timed turns, then the
 report (untimed) for the leakage check. Definitions (also written into the JSON):
 - llm_calls: chat requests the stub receives per turn, counted in the one-candidate run (start 2: greeting and
-  transition; answer 2: grade and feedback; next 1: transition, or 0 when it finishes).
+  transition; answer 1: feedback (the grade is offline); next 1: transition, or 0 when it finishes).
 - ideal turn latency = llm_calls x latency: the model is the only cost; the app and the network add nothing.
 - ideal throughput at N = N x turns / (a candidate's summed ideal turn latencies): all N proceed in parallel and
   only ever wait on the model (the stub serves any number at once).
 - throughput = N x turns / wall time (barrier release to the last turn's end); efficiency = throughput / ideal.
 - slowdown = turn latency / ideal turn latency, per turn that calls the model; p95 over all candidates.
-- leakage: each candidate puts its own id in its answers and the stub echoes the id it was shown into the
-  feedback; every response and the report must hold the candidate's own id and no other.
+- leakage: each candidate puts its own id in every sentence of its answers; the scorecard quotes them as evidence,
+  and every response and the report must hold the candidate's own id and no other. (The model never sees an
+  answer: the feedback prompt carries code's verdicts by key-point number, so its replies cannot carry one.)
 - overhead: one candidate, sequential turns that call the model: app time / raw LLM time, where raw LLM time =
   llm_calls x the median time of the same streamed call made straight to the stub with the openai client. Measured
   with gradio_client and with a lean REST client (loadkit.call), which shows what gradio_client adds by itself.
@@ -86,7 +87,8 @@ class Candidate:
             for kind in SCRIPT:
                 args: tuple = (self.setup,) if kind == "start" else (sid,)
                 if kind == "answer":
-                    args = (sid, f"Answer from {self.marker}. " + " ".join(KEY_POINTS[question["id"]]))
+                    args = (sid, " ".join(f"In {self.marker}, {p[0].lower()}{p[1:].replace(';', ',')}."
+                                          for p in KEY_POINTS[question["id"]]))
                 began = time.perf_counter()
                 r = self._call(kind, *args)
                 self.turns.append((kind, time.perf_counter() - began))
@@ -94,8 +96,9 @@ class Candidate:
                     between(kind)
                 self._check(r)
                 sid, question = r["session_id"], r["question"] or question
-                if kind == "answer" and not any(self.marker in m["text"] for m in r["messages"]):
-                    self.errors.append(f"{self.marker}: its feedback does not mention it: {r['messages']}")
+                quoted = [kp["evidence"] for kp in (r["scorecard"] or {}).get("key_points", []) if kp["evidence"]]
+                if kind == "answer" and not (quoted and all(self.marker in q for q in quoted)):
+                    self.errors.append(f"{self.marker}: its scorecard does not quote its answer: {quoted}")
             report = self._call("report", sid)
             self._check(report)
             answers = [q["answer"] for q in report["report"]["questions"]]

@@ -7,15 +7,16 @@ Budget, from submitting an answer: the deterministic scorecard p50 <= 0.3 s; the
 feedback p50 <= 1.5 s; full grade + feedback p50 <= 5 s.
 
 Times per answer, from submit (measured on the session's event stream):
-- scorecard_s: the `scorecard` event (in the current flow it follows the LLM grade: grade_with_fallback runs
-  the offline assessment and then the LLM judge before anything is shown);
+- scorecard_s: the `scorecard` event (the offline grade; the model is not called before it);
 - first_feedback_chunk_s, feedback_done_s: the first `chunk` of the feedback and its final `say`;
 - step_s: the whole step (model answer and the next-step line included).
 Where the time goes: the model is wrapped in a timing proxy (every call: kind, prompt size, time to first piece,
 total) and offline_s = the grade step less its model call. Greetings and transitions are offline texts here
 (Deps.llm_parts empty) so only the answer's own calls are timed. Answers are the bank's graded exemplars of the
 seed bank (strong, partial, weak), each question new to the process, as in a real interview: the first grade of
-a question also embeds its rubric and exemplars (task vectors, cached afterwards); task_vectors_s times that
+a question needs its rubric and exemplars embedded (task vectors) and the feedback prompt's prefix evaluated by the
+model: session.default_prepare does both in the background when the question is asked; the bench submits once that
+is done (prepare_s: how long it took, prefill_s: the model's part) and task_vectors_s times the embedding
 separately, after the run, on a fresh embedder.
 """
 
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from interviewer.config import Settings  # noqa: E402
 from interviewer.knowledge import load_bank  # noqa: E402
 from interviewer.llm import Message  # noqa: E402
-from interviewer.session import Deps, build_deps, new_session, stream_step  # noqa: E402
+from interviewer.session import Deps, build_deps, new_session, stream_step, wait_prepared  # noqa: E402
 from interviewer.state import Action, Setup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +75,13 @@ class TimedModel:
         finally:
             self._record("stream", messages, began, first, size)
 
+    def prefill(self, messages: list[Message]) -> None:
+        began = time.perf_counter()
+        try:
+            getattr(self.model, "prefill", lambda m: None)(messages)
+        finally:
+            self._record("prefill", messages, began, None)
+
     def structured(self, messages: list[Message], schema: Any, *, max_tokens: int | None = None) -> Any:
         began = time.perf_counter()
         try:
@@ -99,6 +107,8 @@ def time_answer(deps: Deps, model: TimedModel, qid: str, text: str) -> dict[str,
     for _ in run:
         pass
     state = run.state
+    warm_s = wait_for_prepare()
+    prefills = [c for c in model.calls if c["kind"] == "prefill"]
     model.calls.clear()
     marks: dict[str, float] = {}
     began = time.perf_counter()
@@ -117,10 +127,19 @@ def time_answer(deps: Deps, model: TimedModel, qid: str, text: str) -> dict[str,
     rec = run.state.current
     calls = [dict(c, at=round(c["at"] - began, 3)) for c in model.calls]
     grade_call = sum(c["total_s"] for c in calls if c["kind"] == "structured")
-    return {"question_id": qid, "score": rec.score, "grade_mode": rec.grade.mode if rec.grade else None,
+    return {"question_id": qid, "score": rec.score, "prepare_s": warm_s,
+            "prefill_s": prefills[-1]["total_s"] if prefills else None, "grade_mode": rec.grade.mode if rec.grade else None,
             "feedback_failed": rec.feedback_failed, "answer_chars": len(text),
             **{k: round(v, 3) for k, v in marks.items()},
             "offline_s": round(marks.get("graded_s", 0.0) - grade_call, 3), "llm_calls": calls}
+
+
+def wait_for_prepare(limit: float = 60.0) -> float:
+    """Seconds until the question's warm-up (session.default_prepare: rubric vectors + prompt prefill) is done.
+    The bench answers after it, as a candidate who takes longer than that to type would."""
+    began = time.perf_counter()
+    wait_prepared(limit)
+    return round(time.perf_counter() - began, 3)
 
 
 def task_vectors_s(qids: list[str]) -> float:
@@ -183,6 +202,8 @@ def main() -> None:
         "met": {k: summary[k] is not None and summary[k] <= v for k, v in BUDGET.items()},
         "where_the_time_goes_p50_s": {
             "offline_assessment": summary["offline_s"],
+            "prepare_while_typing": p50(rows, "prepare_s"),
+            "prefill_while_typing": p50(rows, "prefill_s"),
             "llm_grade_call": round(statistics.median(c["total_s"] for c in structured), 3) if structured else None,
             "llm_grade_calls_per_answer": round(len(structured) / len(rows), 2),
             "llm_grade_prompt_chars": round(statistics.median(c["prompt_chars"] for c in structured)) if structured else None,

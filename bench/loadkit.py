@@ -140,7 +140,8 @@ def app_env(base_url: str, data_dir: Path, port: int, **extra: str) -> dict[str,
     return env | {"INTERVIEWER_BACKEND": "openai", "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": DUMMY_KEY,
                   "INTERVIEWER_MODEL": "stub-model", "INTERVIEWER_PORT": str(port), "INTERVIEWER_DATA_DIR": str(data_dir),
                   "INTERVIEWER_KNOWLEDGE_DIR": str(knowledge), "GRADIO_ANALYTICS_ENABLED": "False",
-                  "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"} | extra
+                  "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+                  "INTERVIEWER_LLM_PREFILL": "false"} | extra  # the stub has no prompt cache to warm
 
 
 def wait_page(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:

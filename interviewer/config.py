@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     llm_max_delay: float = Field(8.0, description="cap on one retry delay, Retry-After included")
     llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_context: int = 4096
+    llm_grading: bool = Field(False, description="in an interview, also ask the model for key-point verdicts after "
+                              "the offline scorecard (slower; no measured gain on the embedded model)")
+    llm_prefill: bool | None = Field(None, description="send the feedback prompt's prefix while the candidate types, "
+                                     "so the prompt cache holds it; default: on for local servers, off for OpenAI")
 
     host: str = "127.0.0.1"
     port: int = 7860
@@ -60,6 +64,12 @@ class Settings(BaseSettings):
     @property
     def history_db(self) -> Path:
         return self.data_dir / "history.sqlite3"
+
+    @property
+    def prefill_enabled(self) -> bool:
+        if self.llm_prefill is not None:
+            return self.llm_prefill
+        return self.active_backend == "embedded" or bool(self.openai_base_url and "api.openai.com" not in self.openai_base_url)
 
     @property
     def active_backend(self) -> Literal["embedded", "openai", "fake"]:

@@ -56,6 +56,15 @@ def tee(chunks: Iterable[str], sink: list[str]) -> Iterator[str]:
         yield chunk
 
 
+def whole_sentences(text: str) -> str:
+    """A reply cut off by max_tokens, trimmed back to its last complete sentence (when it has one)."""
+    text = text.strip()
+    if not text or text[-1] in ".!?\"')":
+        return text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    return text[: end + 1] if end > 0 else text
+
+
 def _tidy(text: str) -> str:
     text = text.strip().strip('"').strip()
     for label in ("Interviewer:", "Assistant:", "Hint:", "Follow-up:", "Question:"):
@@ -95,9 +104,10 @@ def speak(st: State, deps: "Deps", line: replies.Line, guard: LeakGuard | None =
 
 def grade_with_fallback(st: State, deps: "Deps", question: Question, answer: str,
                         force: bool = False) -> tuple[Grade, bool]:
-    """(grade, model failed): with the model when there is one and it is up (or `force`), else offline.
-    grader.grade falls back by itself and says so with mode="offline"; screened answers are offline by design."""
-    llm = model_for(st, deps, force)
+    """(grade, model failed): offline, plus the model's verdicts when settings.llm_grading is on and the model is
+    up (or `force`). grader.grade falls back by itself and says so with mode="offline"; screened answers are
+    offline by design."""
+    llm = model_for(st, deps, force) if deps.settings.llm_grading else None
     try:
         grade = deps.grade_fn(question, answer, llm)
     except (ModelError, GradingError):
@@ -108,7 +118,7 @@ def grade_with_fallback(st: State, deps: "Deps", question: Question, answer: str
         failed = llm is not None and grade.mode == "offline" and not set(grade.flags) & _SCREENED
     if llm is not None:
         st.model_failures = st.model_failures + 1 if failed else 0
-    return grade, failed or (deps.llm is not None and llm is None)
+    return grade, failed
 
 
 def model_for(st: State, deps: "Deps", force: bool = False):
@@ -153,6 +163,8 @@ def ask(st: State, deps: "Deps", q: Question, note: str = "") -> Run:
     line = replies.transition(len(st.asked), st.total, q, previous, note)
     yield from speak(st, deps, line, LeakGuard(q))
     yield say(st, deps, "question", q.question, rec)
+    if deps.prepare_fn is not None:  # warm the grader and the model's prompt cache while the candidate types
+        deps.prepare_fn(q, model_for(st, deps))
 
 
 def advance(st: State, deps: "Deps", note: str = "") -> Run:

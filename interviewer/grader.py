@@ -15,15 +15,15 @@ import logging
 from typing import Iterator
 
 from .errors import InterviewerError
-from .grading.evidence import Embedder
+from .grading.evidence import Embedder, task_vectors
 from .grading.feedback import offline_feedback, strengths_and_gaps
-from .grading.llm_judge import llm_grade, stream_feedback
+from .grading.llm_judge import feedback_prefix, llm_grade, stream_feedback
 from .grading.model import Params, load_params
 from .grading.offline import Assessment, assess
 from .grading.types import PASS_MARK, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode
 from .llm import ChatModel
 
-__all__ = ["PASS_MARK", "Flag", "Grade", "GradeExemplar", "GradeTask", "KeyPointResult", "Mode", "feedback_stream", "grade"]
+__all__ = ["PASS_MARK", "Flag", "Grade", "GradeExemplar", "GradeTask", "KeyPointResult", "Mode", "feedback_stream", "grade", "prepare"]
 log = logging.getLogger(__name__)
 
 
@@ -70,18 +70,20 @@ def grade(
 
 
 def feedback_stream(task: GradeTask, answer: str, grade: Grade, llm: ChatModel | None) -> Iterator[str]:
-    """Feedback text in pieces: from the LLM when there is one, else (or when it fails) the offline feedback."""
+    """Feedback text in pieces: from the LLM when there is one, else the offline feedback. A model failure is raised
+    (ModelError), so the caller can keep the offline feedback and offer a retry. The LLM sees code's verdicts, not the
+    answer (only a contradicting sentence, fenced), so text in an answer cannot steer the feedback."""
     if llm is None or "empty" in grade.flags:
         yield grade.feedback
         return
-    sent = False
-    try:
-        for piece in stream_feedback(grade, task.question, answer, llm):
-            sent = sent or bool(piece.strip())
-            yield piece
-    except InterviewerError as exc:
-        log.warning("LLM feedback failed: %s", exc)
-        yield ("\n\n" if sent else "") + grade.feedback
-        return
-    if not sent:
-        yield grade.feedback
+    yield from stream_feedback(task, grade, llm)
+
+
+def prepare(task: GradeTask, llm: ChatModel | None = None) -> None:
+    """Do before the answer arrives what grading will need: the rubric's vectors (the first grade of a question
+    otherwise embeds them, ~1 s) and, with a model that supports it, the feedback prompt's prefix in its cache."""
+    load_params()
+    task_vectors(task)
+    prefill = getattr(llm, "prefill", None)
+    if prefill is not None:
+        prefill(feedback_prefix(task))

@@ -2,16 +2,19 @@
 
 `dispatch` cleans the input, classifies free text (intent.py), records the candidate's turn and calls the handler
 for the action in the current phase. Model calls go through flow.speak (streamed, guarded, with an offline
-fallback) and flow.grade_with_fallback (offline grade when the model fails), so no handler can fail on the model.
+fallback); answers are graded offline first (flow.grade_with_fallback adds the model's verdicts when
+settings.llm_grading is on) and feedback falls back to the offline text, so no handler can fail on the model.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Callable
 
 from . import replies
 from .flow import (MODEL_DOWN, Run, add_turn, advance, adapt, ask, checkpoint, choose_probe, finish,
-                   grade_with_fallback, model_for, notice, pick_next, probe_task, reveal, say, scorecard, speak, tee)
+                   grade_with_fallback, model_for, notice, pick_next, probe_task, reveal, say, scorecard, speak, tee,
+                   whole_sentences)
 from .grader import PASS_MARK
 from .errors import ModelError
 from .guard import LeakGuard, clean_input
@@ -22,6 +25,7 @@ from .state import MAX_HINTS, MAX_PROBES, Action, Event, QuestionRecord, State
 if TYPE_CHECKING:
     from .session import Deps
 
+log = logging.getLogger(__name__)
 _NOT_AN_ANSWER = ("extraction_attempt", "clarify", "hint")
 MIN_TOPIC_SCORE = 0.25  # cosine similarity below which "ask me about X" finds nothing
 
@@ -74,8 +78,8 @@ def _answer(st: State, deps: "Deps", text: str, topic: str = "") -> Run:
     elif st.phase == "probe":
         yield from _grade_probe(st, deps, rec, text)
     else:
-        rec.answer = text
-        rec.grade, rec.feedback_failed = grade_with_fallback(st, deps, rec.question, text)
+        rec.answer, rec.feedback_failed = text, False
+        rec.grade = deps.grade_fn(rec.question, text, None)  # offline: the scorecard never waits on the model
         rec.status, st.phase = "answered", "review"
         adapt(st, rec)
         yield checkpoint(st)
@@ -83,23 +87,42 @@ def _answer(st: State, deps: "Deps", text: str, topic: str = "") -> Run:
         yield say(st, deps, "next", replies.after_answer(rec, st.setup.mode))
 
 
-def _show_grade(st: State, deps: "Deps", rec: QuestionRecord) -> Run:
-    if rec.feedback_failed:
-        yield notice(st, deps, MODEL_DOWN)
-    if st.setup.mode == "exam":
-        rec.feedback = rec.grade.feedback if rec.grade else ""
+def _show_grade(st: State, deps: "Deps", rec: QuestionRecord, force: bool = False, down: str = MODEL_DOWN) -> Run:
+    """Scorecard (study mode), the model's verdicts when settings.llm_grading is on, then streamed feedback.
+    A model failure anywhere keeps the offline grade and feedback, says so, and offers a retry."""
+    study = st.setup.mode == "study"
+    if study:
+        yield scorecard(st, deps, rec)
+    if deps.settings.llm_grading and deps.llm is not None:
+        grade, failed = grade_with_fallback(st, deps, rec.question, rec.answer, force)
+        rec.feedback_failed = failed
+        if not failed and grade != rec.grade:
+            rec.grade = grade
+            yield checkpoint(st)
+            if study:
+                yield scorecard(st, deps, rec)
+    assert rec.grade is not None
+    if not study:  # exam mode: feedback only in the report
+        rec.feedback = rec.grade.feedback
+        if rec.feedback_failed:
+            yield notice(st, deps, down)
         return
-    yield scorecard(st, deps, rec)
+    llm = None if rec.feedback_failed else model_for(st, deps, force)
     raw: list[str] = []
     try:
-        llm = None if rec.feedback_failed else model_for(st, deps)
         for piece in tee(deps.feedback_fn(rec.question, rec.answer, rec.grade, llm), raw):
             yield Event(kind="chunk", part="feedback", text=piece)
-        rec.feedback = "".join(raw).strip() or rec.grade.feedback
-    except ModelError:
+        rec.feedback = whole_sentences("".join(raw)) or rec.grade.feedback
+        if llm is not None:
+            st.model_failures = 0
+    except ModelError as exc:
+        log.warning("the model's feedback failed; showing the offline feedback: %s", exc)
         rec.feedback, rec.feedback_failed = rec.grade.feedback, True
         st.model_failures += 1
-        yield notice(st, deps, MODEL_DOWN)
+    if llm is None and deps.llm is not None:  # the breaker is open: offline until a retry gets through
+        rec.feedback_failed = True
+    if rec.feedback_failed:
+        yield notice(st, deps, down)
     yield say(st, deps, "feedback", rec.feedback)
     yield reveal(st, deps, rec)
 
@@ -111,14 +134,11 @@ def _retry_feedback(st: State, deps: "Deps", text: str = "", topic: str = "") ->
     elif deps.llm is None:
         yield notice(st, deps, "No language model is configured, so the offline grade is final.")
     else:
-        grade, failed = grade_with_fallback(st, deps, rec.question, rec.answer, force=True)
-        if failed:
-            yield notice(st, deps, "The model still isn't responding; the offline grade stands. Try again later.")
-            return
-        rec.grade, rec.feedback_failed = grade, False
+        rec.feedback_failed = False
+        yield from _show_grade(st, deps, rec, force=True,
+                               down="The model still isn't responding; the offline grade stands. Try again later.")
         yield checkpoint(st)
-        yield from _show_grade(st, deps, rec)
-        if st.setup.mode == "exam":
+        if st.setup.mode == "exam" and not rec.feedback_failed:
             yield say(st, deps, "nudge", "Re-graded with the model; you'll see the result in the report.")
 
 

@@ -64,6 +64,7 @@ class FakeChatModel:
     default: str = "OK"
     name: str = "fake"
     history: list[list[Message]] = field(default_factory=list)
+    prefills: list[list[Message]] = field(default_factory=list)
 
     def enqueue(self, *replies: str | Exception) -> None:
         self.replies.extend(replies)
@@ -89,6 +90,9 @@ class FakeChatModel:
             return schema.model_validate_json(reply)
         except ValueError as exc:
             raise ModelError(f"fake reply is not a valid {schema.__name__}", kind="invalid_json") from exc
+
+    def prefill(self, messages: list[Message]) -> None:
+        self.prefills.append(list(messages))
 
     def close(self) -> None:
         """Nothing to release; here so the fake matches what build_llm returns."""
@@ -281,11 +285,13 @@ class OpenAIChatModel:
         retry: RetryPolicy | None = None,
         server: EmbeddedServer | None = None,
         json_schema: bool = True,
+        prefill: bool = False,
     ):
         self.name = model or "openai-compatible"
         self.base_url, self.timeout, self.server = base_url, timeout, server
         self.retry = retry or RetryPolicy()
         self.json_schema = json_schema  # turns False once the server rejects response_format
+        self.prefill_enabled = prefill
         self._model = model
         self._key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._client: openai.OpenAI | None = None
@@ -412,6 +418,17 @@ class OpenAIChatModel:
     def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
         return self._stream(messages, max_tokens)
 
+    def prefill(self, messages: list[Message]) -> None:
+        """Evaluate `messages` now and discard the 1-token reply: a server with a prompt cache (llama.cpp) then
+        serves a later prompt that starts the same way from cache. Best effort: one try, failures only logged."""
+        if not self.prefill_enabled:
+            return
+        try:
+            for _ in self._events(messages, 1, None):
+                pass
+        except Exception as exc:  # noqa: BLE001 (an optimisation must never break a turn)
+            log.debug("prefill failed: %s", self._redact(str(exc)))
+
     def structured(self, messages: list[Message], schema: type[T], *, max_tokens: int | None = None) -> T:
         """JSON-schema constrained output where the server supports it; elsewhere the schema goes into
         the prompt. Either way the reply is validated (after repair) and retried once with the error."""
@@ -472,9 +489,10 @@ def build_llm(settings: Settings, *, retry: RetryPolicy | None = None) -> Closab
         model = settings.model or ("" if settings.openai_base_url else DEFAULT_OPENAI_MODEL)
         return OpenAIChatModel(
             model=model, base_url=settings.openai_base_url, api_key=settings.openai_api_key,
-            timeout=settings.llm_timeout, retry=retry,
+            timeout=settings.llm_timeout, retry=retry, prefill=settings.prefill_enabled,
         )
     from .engine import MODEL_NAME, EmbeddedServer
 
     server = EmbeddedServer(settings, api_key=secrets.token_urlsafe(16))
-    return OpenAIChatModel(model=MODEL_NAME, server=server, timeout=settings.llm_timeout, retry=retry)
+    return OpenAIChatModel(model=MODEL_NAME, server=server, timeout=settings.llm_timeout, retry=retry,
+                           prefill=settings.prefill_enabled)

@@ -25,8 +25,10 @@ through `Deps`, and any model failure falls back to offline text or the offline 
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Protocol, Sequence
@@ -41,6 +43,7 @@ from .state import Action, Event, PoolItem, Setup, State
 
 GradeFn = Callable[[Question, str, "ChatModel | None"], Grade]
 FeedbackFn = Callable[[Question, str, Grade, "ChatModel | None"], Iterator[str]]
+PrepareFn = Callable[[Question, "ChatModel | None"], None]
 
 
 LLM_PARTS = frozenset({"greeting", "transition", "clarify", "hint", "probe"})
@@ -77,6 +80,33 @@ def default_feedback(question: Question, answer: str, grade: Grade, llm: ChatMod
     return feedback_stream(GradeTask.from_question(question), answer, grade, llm)
 
 
+_warmer: ThreadPoolExecutor | None = None
+
+
+def default_prepare(question: Question, llm: ChatModel | None) -> None:
+    """Warm the grader (rubric vectors) and the model's prompt cache for this question while the candidate types.
+    Queued on one long-lived worker thread, best effort, so asking the question never waits for it and many
+    sessions don't start many threads (threads that run onnxruntime and exit made the process abort at exit)."""
+    global _warmer
+    from .grader import GradeTask, prepare
+
+    def run() -> None:
+        try:
+            prepare(GradeTask.from_question(question), llm)
+        except Exception:  # noqa: BLE001 (warming up is an optimisation; the grade step does the work anyway)
+            logging.getLogger(__name__).debug("prepare failed for %s", question.id, exc_info=True)
+
+    if _warmer is None:
+        _warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
+    _warmer.submit(run)
+
+
+def wait_prepared(timeout: float | None = None) -> None:
+    """Block until every queued warm-up has run (benchmarks and tests; the worker runs them in order)."""
+    if _warmer is not None:
+        _warmer.submit(lambda: None).result(timeout)
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -95,6 +125,7 @@ class Deps:
     clock: Callable[[], datetime] = _utcnow
     grade_fn: GradeFn = default_grade
     feedback_fn: FeedbackFn = default_feedback
+    prepare_fn: PrepareFn | None = default_prepare  # called when a question is asked; None: nothing to warm
     new_id: Callable[[], str] = field(default=_new_id)
     llm_parts: frozenset[str] = LLM_PARTS  # lines the model phrases; drop "transition" to ask questions sooner
 

@@ -3,8 +3,10 @@
     with running_app(tmp_path) as app:   # app.url, app.deps, app.store, app.llm
         ...
 
-Grading uses the deterministic keyword grader from interview_fakes, so tests are fast and repeatable; the app
-code under test is the same as in production (only Deps differ).
+Grading is the real offline grader (Deps' defaults: MiniLM evidence + the calibrated model; deterministic), and
+with the fake model the streamed feedback is the fake's reply. The app code under test is the same as in production
+(only the model and the index differ). `exemplar(qid, label)` answers with one of the seed bank's own graded
+exemplars (labels: excellent, strong, partial, weak, wrong), so a test knows roughly what score to expect.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pathlib import Path
 from typing import Iterator
 
 from conftest import ROOT, free_port, wait_http
-from interview_fakes import fake_feedback, keyword_grade
 
 from interviewer.config import Settings
 from interviewer.index import Index
@@ -48,8 +49,16 @@ def small_index() -> Index:
 
 
 def make_deps(data_dir: Path, llm: FakeChatModel | None = None, **settings: object) -> Deps:
-    return Deps(settings=Settings(data_dir=data_dir, **settings), llm=llm, index=small_index(),
-                grade_fn=keyword_grade, feedback_fn=fake_feedback)
+    """Production Deps (the real grader and feedback) over the small index."""
+    return Deps(settings=Settings(data_dir=data_dir, **settings), llm=llm, index=small_index())
+
+
+def exemplar(question_id: str, label: str) -> str:
+    """The answer text of the seed bank's first exemplar with this label for the question. Verbatim, it is its own
+    nearest graded exemplar, so the grade lands near the ends of the scale (strong ~9.9, weak/wrong/partial ~0)."""
+    answers = [e.answer for e in small_index().get(question_id).exemplars if e.label == label]
+    assert answers, f"{question_id} has no {label!r} exemplar"
+    return answers[0].strip()
 
 
 @dataclass

@@ -145,7 +145,7 @@ class Clock:
 def make_deps(llm: FakeChatModel | None = None, index: FakeIndex | None = None, tmp_path=None, **kw) -> Deps:
     counter = iter(range(1, 10_000))
     settings = Settings(data_dir=tmp_path) if tmp_path else Settings()
-    options = dict(clock=Clock(), grade_fn=keyword_grade, feedback_fn=fake_feedback,
+    options = dict(clock=Clock(), grade_fn=keyword_grade, feedback_fn=fake_feedback, prepare_fn=None,
                    new_id=lambda: f"s{next(counter):04d}") | kw
     return Deps(settings=settings, llm=llm, index=index or FakeIndex(), **options)
 

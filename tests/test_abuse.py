@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from app_harness import running_app, small_index
+from app_harness import exemplar, running_app, small_index
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -25,7 +25,7 @@ SETUP = {"banks": ["ml_system_design"], "count": 2, "mode": "study"}
 
 
 def good(question: dict) -> str:
-    return " ".join(small_index().get(question["id"]).key_points)
+    return exemplar(question["id"], "strong")
 
 
 def call(http: httpx.Client, url: str, name: str, *args: object) -> tuple[str, object]:

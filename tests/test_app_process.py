@@ -43,12 +43,15 @@ def fault_next(stub: StubServer, *faults: str | None) -> None:
 
 def test_kill9_mid_answer_then_restart_resumes_every_answered_turn(tmp_path: Path) -> None:
     streaming, release = threading.Event(), threading.Event()
+    feedback_calls = []
 
     def reply(body: dict) -> str:
         """Like stub_reply, but the feedback on the second answer hangs (until release): the kill lands mid-turn."""
-        if "response_format" not in body and "mark-two" in json.dumps(body):
-            streaming.set()
-            release.wait(30)
+        if "Your two sentences to the candidate" in json.dumps(body) and body.get("max_tokens") != 1:  # not a prefill
+            feedback_calls.append(body)
+            if len(feedback_calls) == 2:
+                streaming.set()
+                release.wait(30)
         return stub_reply(body)
 
     with StubServer(reply=reply) as stub:

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from app_harness import running_app, small_index
+from app_harness import exemplar, running_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from interview_fakes import GOOD, make_deps
@@ -89,7 +89,7 @@ def test_with_auth_each_user_sees_only_their_own_sessions(tmp_path: Path) -> Non
             ann.predict(r["session_id"], "answer: I am not sure, maybe more data.", api_name="/answer")
             mine.append(r["session_id"])
         r = bob.predict(SETUP, api_name="/start")
-        bob.predict(r["session_id"], " ".join(small_index().get(r["question"]["id"]).key_points), api_name="/answer")
+        bob.predict(r["session_id"], exemplar(r["question"]["id"], "strong"), api_name="/answer")
         for sid in mine:
             with pytest.raises(AppError, match="unknown session"):
                 bob.predict(sid, api_name="/report")

@@ -1,34 +1,18 @@
-"""Real chromium + Playwright: a 2-question study interview through the UI, a probe, the report download,
-resume after a reload, and inert rendering of HTML typed by the candidate."""
+"""Real chromium + Playwright: a 2-question study interview through the UI (the real offline grader; answers are
+the seed bank's graded exemplars), a probe, the report download, resume after a reload, and inert rendering of HTML
+typed by the candidate."""
 
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from app_harness import running_app, small_index
+from app_harness import exemplar, running_app, small_index
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAYLOAD = "<script>alert(1)</script><b>x</b>"
 WAIT = 30_000
-
-
-@pytest.fixture
-def page():
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def current_question(page) -> str:
@@ -53,6 +37,11 @@ def chat_has(page, text: str) -> None:
                            timeout=WAIT)
 
 
+def shown_score(page) -> float:
+    """The score on the side panel's scorecard."""
+    return float(page.locator("#side .iv-big").inner_text().strip())
+
+
 def enabled(page, elem_id: str) -> None:
     page.wait_for_selector(f"#{elem_id}:not([disabled])", timeout=WAIT)
 
@@ -69,14 +58,18 @@ def test_study_interview_in_the_browser(page, tmp_path):
         enabled(page, "btn-hint")
         first = current_question(page)
 
-        # answer 1 (with HTML in it), then a probe
-        answer = " ".join(small_index().get(first).key_points)
-        send(page, f"{answer} {PAYLOAD}")
+        # answer 1 (a strong exemplar, with HTML in it), then a probe
+        send(page, f"{exemplar(first, 'strong')} {PAYLOAD}")
         page.wait_for_selector("#side .iv-scorecard", timeout=WAIT)
         enabled(page, "btn-probe")
         assert page.locator("#chat .user").filter(has_text=PAYLOAD).count() == 1, "typed HTML shows as text"
         assert page.locator("#chat b", has_text=re.compile("^x$")).count() == 0
-        assert page.locator("#side .iv-big").inner_text().strip() != ""
+        strong = shown_score(page)
+        assert strong >= 6 and page.locator("#side .iv-chip.iv-pass").count() == 1
+        points = page.locator("#side .iv-points li")
+        assert points.count() == len(small_index().get(first).key_points)
+        assert page.locator("#side .iv-points li.iv-covered").count() >= 1
+        assert page.locator("#side .iv-evidence").count() >= 1, "the scorecard quotes the answer as evidence"
         page.click("#btn-probe")
         page.wait_for_selector("#side .iv-scorecard", timeout=WAIT)
         enabled(page, "btn-skip")
@@ -95,9 +88,10 @@ def test_study_interview_in_the_browser(page, tmp_path):
         enabled(page, "btn-hint")
         second = current_question(page)
         assert second != first
-        send(page, "answer: " + small_index().get(second).key_points[0])  # a weak answer: retried from History
+        send(page, "answer: " + exemplar(second, "weak"))  # a weak answer: retried from History
         enabled(page, "btn-end")
-        page.wait_for_selector("#side .iv-scorecard", timeout=WAIT)
+        page.wait_for_selector("#side .iv-scorecard .iv-big.iv-fail", timeout=WAIT)
+        assert shown_score(page) < strong - 3 and page.locator("#side .iv-points li.iv-missed").count() >= 2
         page.screenshot(path=str(tmp_path / "interview.png"), full_page=True)
 
         page.click("#btn-end")

@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 
 import pytest
-from app_harness import running_app, small_index
+from app_harness import exemplar, running_app, small_index
 from gradio_client import Client
 
 from interviewer.llm import FakeChatModel
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT = 30_000
 PAYLOAD = ('<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> '
            '<svg onload="window.__pwned=3"></svg> [click](javascript:window.__pwned=4) '
@@ -31,17 +28,9 @@ INERT = """() => ({
 CLEAN = {"pwned": None, "img": 0, "svg": 0, "js_links": 0, "iframes": 0, "scripts": 0}
 
 
-@pytest.fixture
-def page():
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
+def laced(answer: str) -> str:
+    """The answer with PAYLOAD before every sentence end, so whichever sentence the grader quotes as evidence holds it."""
+    return re.sub(r"([.?!;:])( |$)", lambda m: f" {PAYLOAD}{m.group(1)}{m.group(2)}", " ".join(answer.split()))
 
 
 def test_html_and_script_from_candidate_and_model_stay_inert(page, tmp_path) -> None:
@@ -58,9 +47,11 @@ def test_html_and_script_from_candidate_and_model_stay_inert(page, tmp_path) -> 
         question = page.locator("#chat .bot strong").last.inner_text().strip()
         qid = next(q.id for q in small_index().all() if q.question.strip() == question)
         box = page.locator("#composer textarea")
-        box.fill(" ".join(small_index().get(qid).key_points) + " " + PAYLOAD)  # evidence quotes will hold it
+        box.fill(laced(exemplar(qid, "strong")))
         box.press("Enter")
         page.wait_for_selector("#side .iv-scorecard", timeout=WAIT)
+        quotes = page.locator("#side .iv-evidence").all_inner_texts()
+        assert all("__pwned" in q for q in quotes), "evidence quotes hold the payload, as text"
         page.wait_for_selector("#btn-end:not([disabled])", timeout=WAIT)
         page.wait_for_function("() => document.querySelector('#chat').innerText.includes('onerror')", timeout=WAIT)
         assert page.evaluate(INERT) == CLEAN

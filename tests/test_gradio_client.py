@@ -1,48 +1,64 @@
 """The documented gradio_client API: a 2-question study interview with a hint and a probe, isolation between
-concurrent clients, and the model failing mid-turn (offline grade + retry)."""
+concurrent clients, and the model failing mid-turn (offline grade + retry). Grading is the real offline grader;
+answers are the seed bank's own graded exemplars."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from app_harness import FAKE_REPLY, running_app, small_index
+from app_harness import FAKE_REPLY, exemplar, running_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from interviewer.errors import ModelError
+from interviewer.grader import PASS_MARK
 from interviewer.llm import FakeChatModel
 
 SETUP = {"banks": ["ml_system_design"], "count": 2, "mode": "study", "difficulty": "adaptive"}
-
-
-def good_answer(question_id: str) -> str:
-    return " ".join(small_index().get(question_id).key_points)
 
 
 def said(response: dict, kind: str = "say") -> list[str]:
     return [m["text"] for m in response["messages"] if m["kind"] == kind]
 
 
+def check_strong_card(card: dict, answer: str) -> None:
+    """A strong exemplar passes with at most one key point missed, and each quoted piece of evidence is a sentence
+    of the candidate's own answer (whitespace normalised)."""
+    assert card["passed"] and card["score"] >= PASS_MARK, card
+    statuses = [kp["status"] for kp in card["key_points"]]
+    assert "covered" in statuses and statuses.count("missed") <= 1, statuses
+    flat = " ".join(answer.split())
+    quoted = [kp["evidence"] for kp in card["key_points"] if kp["status"] != "missed"]
+    assert quoted and all(q and q in flat for q in quoted), quoted
+
+
 def run_interview(client: Client, setup: dict, marker: str) -> tuple[str, dict]:
-    """Start, hint, answer, probe, answer the probe, next, answer, next; returns (session_id, report)."""
+    """Start, hint, answer (a strong exemplar), probe, answer the probe, next, answer (a weak exemplar), next;
+    returns (session_id, report)."""
     r = client.predict(setup, api_name="/start")
     sid, first = r["session_id"], r["question"]
     assert r["phase"] == "question" and first["number"] == 1 and first["total"] == 2
     r = client.predict(sid, api_name="/hint")
     assert any(t.startswith("Hint 1") for t in said(r)) and r["phase"] == "question"
-    r = client.predict(sid, f"{good_answer(first['id'])} ({marker})", api_name="/answer")
-    assert r["phase"] == "review" and r["scorecard"]["score"] > 5
-    assert r["scorecard"]["hints"] == 1 and said(r, "reveal")
+    strong = f"{exemplar(first['id'], 'strong')} ({marker})"
+    r = client.predict(sid, strong, api_name="/answer")
+    assert r["phase"] == "review" and r["scorecard"]["question_id"] == first["id"]
+    check_strong_card(r["scorecard"], strong)
+    assert r["scorecard"]["hints"] == 1 and said(r, "reveal") and FAKE_REPLY in said(r)
+    strong_score = r["scorecard"]["score"]
     r = client.predict(sid, api_name="/probe")
     assert r["phase"] == "probe" and said(r)
     r = client.predict(sid, "answer: I would check it on held-out data and compare both options.", api_name="/say")
     assert r["phase"] == "review" and r["scorecard"]["probes"][0]["score"] is not None
+    assert r["scorecard"]["score"] >= strong_score, "a follow-up never lowers the score"
     r = client.predict(sid, api_name="/next")
     second = r["question"]
     assert second["number"] == 2 and second["id"] != first["id"]
-    r = client.predict(sid, good_answer(second["id"]), api_name="/answer")
-    assert r["scorecard"]["question_id"] == second["id"]
+    r = client.predict(sid, exemplar(second["id"], "weak"), api_name="/answer")
+    card = r["scorecard"]
+    assert card["question_id"] == second["id"] and not card["passed"] and card["score"] < strong_score - 3
+    assert [kp["status"] for kp in card["key_points"]].count("missed") >= 2
     r = client.predict(sid, api_name="/next")
     assert r["finished"] and r["phase"] == "finished"
     return sid, client.predict(sid, api_name="/report")
@@ -58,6 +74,8 @@ def test_two_question_study_interview(tmp_path):
         assert len(q1["hints"]) == 1 and len(q1["probes"]) == 1 and q1["probes"][0]["answer"]
         assert q1["model_answer"] and q2["model_answer"]
         assert "client one" in q1["answer"]
+        assert q1["passed"] and not q2["passed"] and q1["score"] > q2["score"]
+        assert report["passed"] == 1 and q2["score"] < report["overall"] < q1["score"]
         assert "# Interview report" in out["markdown"] and q1["question"] in out["markdown"]
         assert running.llm.history, "the fake model was asked for text"
         saved = running.store.list_sessions()
@@ -99,8 +117,9 @@ def test_model_failure_mid_turn_keeps_the_offline_grade_and_offers_a_retry(tmp_p
         r = client.predict(SETUP | {"mode": "study"}, api_name="/start")
         sid, qid = r["session_id"], r["question"]["id"]
         llm.enqueue(ModelError("connection refused", kind="connection"))  # the feedback stream fails
-        r = client.predict(sid, good_answer(qid), api_name="/answer")
-        assert r["scorecard"]["score"] > 0, "the grade is shown even though the model failed"
+        answer = exemplar(qid, "strong")
+        r = client.predict(sid, answer, api_name="/answer")
+        check_strong_card(r["scorecard"], answer)  # the offline grade is shown even though the model failed
         assert r["retry_feedback"] is True and r["scorecard"]["feedback_failed"]
         assert any("didn't respond" in t for t in said(r, "notice"))
         r = client.predict(sid, api_name="/retry_feedback")
@@ -113,7 +132,7 @@ def test_exam_mode_keeps_the_report_closed_until_the_end(tmp_path):
         client = Client(running.url, verbose=False)
         r = client.predict(SETUP | {"mode": "exam"}, api_name="/start")
         sid = r["session_id"]
-        r = client.predict(sid, good_answer(r["question"]["id"]), api_name="/answer")
+        r = client.predict(sid, exemplar(r["question"]["id"], "excellent"), api_name="/answer")
         assert r["scorecard"] is None and not said(r, "reveal") and r["overall"] is None
         with pytest.raises(AppError, match="exam mode"):
             client.predict(sid, api_name="/report")

@@ -103,6 +103,24 @@ def test_request_shape_is_deterministic_and_streamed():
         llm.close()
 
 
+def test_prefill_sends_one_token_request_only_when_enabled_and_never_raises(tmp_path):
+    messages = [Message("system", "You grade answers."), Message("user", "Ready.")]
+    with StubServer(reply="x") as stub:
+        OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST).prefill(messages)
+        assert stub.chat_requests == []  # off by default: api.openai.com has no prompt cache to warm this way
+        llm = OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST, prefill=True)
+        llm.prefill(messages)
+        [req] = stub.chat_requests
+        assert req.body["max_tokens"] == 1 and req.body["messages"][0]["content"] == "You grade answers."
+        stub.fault = "server"
+        llm.prefill(messages)  # a failure is only logged: warming up must never break a turn
+        assert len(stub.chat_requests) == 2  # one try, no retries
+    assert settings(tmp_path, backend="embedded").prefill_enabled
+    assert settings(tmp_path, openai_base_url="http://127.0.0.1:11434/v1").prefill_enabled
+    assert not settings(tmp_path, openai_api_key="sk-x").prefill_enabled
+    assert not settings(tmp_path, backend="embedded", llm_prefill=False).prefill_enabled
+
+
 def test_langchain_adapter_talks_to_the_same_endpoint():
     with StubServer(reply="from langchain") as stub:
         chat = OpenAIChatModel(base_url=stub.base_url, model="m").as_langchain()

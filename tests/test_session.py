@@ -131,18 +131,23 @@ def test_control_characters_stripped_html_kept() -> None:
 
 
 def test_model_failure_mid_turn_keeps_answer_and_offers_retry() -> None:
+    """settings.llm_grading on: the model's verdicts fail, so the offline grade and feedback stand; retry works."""
+    import dataclasses
+
     calls = []
 
     def flaky_grade(question, answer, llm):
         calls.append(llm)
-        if llm is not None and len(calls) == 1:
+        if llm is not None and len(calls) == 2:  # call 1 is the offline scorecard grade
             raise ModelError("timeout", kind="timeout")
         return keyword_grade(question, answer, llm)
 
     llm = FakeChatModel(default="Nice answer; consider the eviction policy too.")
     state, _, deps = started(llm=llm, grade_fn=flaky_grade)
+    deps = dataclasses.replace(deps, settings=deps.settings.model_copy(update={"llm_grading": True}))
     state, events = answer_good(state, deps)
     rec = state.current
+    assert calls[0] is None and calls[1] is llm  # the scorecard came from the offline grade first
     assert rec.status == "answered" and rec.grade.mode == "offline" and rec.feedback_failed
     assert any(e.kind == "notice" and "retry feedback" in e.text for e in events)
     assert said(events, "feedback") == [rec.grade.feedback]  # the offline feedback, no model call
@@ -152,13 +157,53 @@ def test_model_failure_mid_turn_keeps_answer_and_offers_retry() -> None:
     assert state.current.answer == rec.answer
 
 
-def test_feedback_stream_failure_falls_back_to_offline_text() -> None:
-    llm = FakeChatModel(default="ok")
+def test_answer_is_graded_offline_and_scored_before_the_model_speaks() -> None:
+    """Default settings: no model call before the scorecard; the model only writes the feedback."""
+    seen = []
+
+    def grade(question, answer, llm):
+        seen.append(llm)
+        return keyword_grade(question, answer, llm)
+
+    llm = FakeChatModel(default="Good on leakage. Next time, say how you would split a time series.")
+    state, _, deps = started(llm=llm, grade_fn=grade)
+    run = stream_step(state, text("answer", GOOD[state.current.question.id]), deps)
+    kinds = [(e.kind, e.part) for e in run]
+    assert seen == [None]
+    first_chunk = kinds.index(("chunk", "feedback"))
+    assert kinds.index(("scorecard", "")) < first_chunk < kinds.index(("say", "feedback"))
+    assert run.state.current.feedback == llm.default and not run.state.current.feedback_failed
+
+
+def test_feedback_stream_failure_falls_back_to_offline_text_and_retry_works() -> None:
+    llm = FakeChatModel(default="Model feedback.")
     state, _, deps = started(llm=llm)
     llm.enqueue(ModelError("stream broke", kind="stream"))
     state, events = answer_good(state, deps)
     assert state.current.feedback == state.current.grade.feedback and state.current.feedback_failed
-    assert any(e.kind == "notice" for e in events)
+    assert any(e.kind == "notice" and "retry feedback" in e.text for e in events)
+    assert "retry_feedback" in state.allowed_actions
+    state, events = step(state, text("text", "retry feedback"), deps)
+    assert said(events, "feedback") == ["Model feedback."] and not state.current.feedback_failed
+
+
+def test_feedback_cut_by_the_token_cap_ends_at_a_whole_sentence() -> None:
+    llm = FakeChatModel(default="You covered leakage well. Next time explain how to split a time series so that")
+    state, _, deps = started(llm=llm)
+    state, events = answer_good(state, deps)
+    assert said(events, "feedback") == ["You covered leakage well."]
+
+
+def test_asking_a_question_warms_the_grader_and_the_model() -> None:
+    import dataclasses
+
+    warmed = []
+    llm = FakeChatModel(default="ok")
+    state, _, deps = started(llm=llm)
+    deps = dataclasses.replace(deps, prepare_fn=lambda q, model: warmed.append((q.id, model)))
+    state, _ = answer_good(state, deps)
+    state, _ = step(state, text("next"), deps)
+    assert warmed == [(state.current.question.id, llm)]
 
 
 def test_short_chit_chat_is_not_graded_but_forced_answer_is() -> None:

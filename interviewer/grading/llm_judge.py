@@ -14,21 +14,22 @@ from typing import Iterator, Literal
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ..errors import GradingError, InterviewerError
-from ..llm import ChatModel
+from ..llm import ChatModel, Message
 from ..prompts import fence, render
-from . import guards
 from .feedback import FLAG_NOTES
 from .model import Params, probability_to_score
 from .offline import Assessment
-from .types import PASS_MARK, Coverage, Grade, KeyPointResult
+from .types import PASS_MARK, Coverage, Grade, GradeTask, KeyPointResult
 
 log = logging.getLogger(__name__)
 VALUE: dict[str, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
 RANK: dict[str, int] = {"missed": 0, "partly": 1, "covered": 2}
-MAX_ANSWER_CHARS = 1600  # ~350 tokens: the prompt stays short on the embedded model (~76 prompt tok/s)
-FEEDBACK_ANSWER_CHARS = 600
+MAX_ANSWER_CHARS = 1600  # ~350 tokens: the prompt stays short on the embedded model (~60-76 prompt tok/s)
 GRADE_TOKENS = 60
-FEEDBACK_TOKENS = 110
+# Feedback: ~11.5 generated tok/s on 2 cores, so 2 short sentences (~36 tokens) is what fits the 5 s budget.
+FEEDBACK_TOKENS = 36
+FEEDBACK_REFERENCE_CHARS = 700
+FEEDBACK_EVIDENCE_CHARS = 160
 
 
 class Verdicts(BaseModel):
@@ -76,12 +77,13 @@ def judge(assessment: Assessment, answer: str, llm: ChatModel) -> list[Coverage]
 
 def combine(assessment: Assessment, verdicts: list[Coverage], params: Params) -> tuple[float, float]:
     """(probability, score) from the offline logit and the LLM's key-point coverage."""
-    if params.combine is None:
+    model = params.combine_for(assessment.task)
+    if model is None:
         return assessment.probability, assessment.model_score
     offline = params.for_task(assessment.task)
     coverage = sum(VALUE[v] for v in verdicts) / len(verdicts)
-    p = params.combine.probability({"offline_logit": offline.logit(assessment.evidence.features), "llm_coverage": coverage})
-    return p, probability_to_score(p, params.combine.threshold)
+    p = model.probability({"offline_logit": offline.logit(assessment.evidence.features), "llm_coverage": coverage})
+    return p, probability_to_score(p, model.threshold)
 
 
 def llm_grade(assessment: Assessment, answer: str, llm: ChatModel, params: Params) -> tuple[float, float, list[KeyPointResult]]:
@@ -101,16 +103,53 @@ def llm_grade(assessment: Assessment, answer: str, llm: ChatModel, params: Param
     return p, score, points
 
 
-def stream_feedback(grade: Grade, question: str, answer: str, llm: ChatModel) -> Iterator[str]:
-    verdicts = "\n".join(f"- [{kp.status}{', contradicted' if kp.contradicted else ''}] {kp.point}" for kp in grade.key_points)
+def _reference_excerpt(task: GradeTask) -> str:
+    """The first reference answer, cut at a sentence end near FEEDBACK_REFERENCE_CHARS (it goes in the cached prefix)."""
+    ref = " ".join(task.reference.split())
+    if len(ref) <= FEEDBACK_REFERENCE_CHARS:
+        return ref
+    cut = ref[:FEEDBACK_REFERENCE_CHARS]
+    end = cut.rfind(". ")
+    return cut[: end + 1] if end > FEEDBACK_REFERENCE_CHARS // 2 else cut + " ..."
+
+
+def _feedback_variables(task: GradeTask) -> dict[str, str]:
+    return {"question": task.question, "key_points": "\n".join(f"{i}. {p}" for i, p in enumerate(task.points, 1)),
+            "reference": _reference_excerpt(task)}
+
+
+def feedback_prefix(task: GradeTask) -> list[Message]:
+    """The answer-independent start of the feedback prompt (system message and the user message's first line).
+    Sent while the candidate types (ChatModel.prefill), so llama.cpp's prompt cache holds it and only the verdicts
+    are new at submit."""
+    system, user = render("feedback", **_feedback_variables(task), verdicts="", notes="")
+    return [system, Message("user", user.content.strip())]
+
+
+def _numbers(grade: Grade, status: str) -> str:
+    return ", ".join(str(i) for i, kp in enumerate(grade.key_points, 1) if kp.status == status and not kp.contradicted)
+
+
+def _verdict_line(grade: Grade) -> str:
+    """Code's verdicts by key-point number: a few tokens, so what is evaluated after submit stays short (~50 tokens
+    at ~45 prompt tok/s on 2 cores is the 1.5 s first-token budget)."""
+    found = [(label, _numbers(grade, status)) for status, label in
+             (("covered", "covered"), ("partly", "only named"), ("missed", "missed"))]
+    wrong = [i for i, kp in enumerate(grade.key_points, 1) if kp.contradicted]
+    found.append(("wrong", ", ".join(map(str, wrong))))
+    verdicts = "; ".join(f"{label} {numbers}" for label, numbers in found if numbers)
+    line = f"Verdicts: {verdicts}. The answer {'passes' if grade.passed else 'does not pass'}."
+    for i, kp in [(i, kp) for i, kp in enumerate(grade.key_points, 1) if kp.contradicted and kp.evidence][:1]:
+        # the only candidate text in this prompt: the sentence that contradicts a point, screened, fenced, short
+        line += f"\nOn point {i} the candidate wrote: {fence(kp.evidence[:FEEDBACK_EVIDENCE_CHARS])}"
+    return line
+
+
+def feedback_messages(task: GradeTask, grade: Grade) -> list[Message]:
     notes = " ".join(FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES)
-    messages = render(
-        "feedback",
-        question=question,
-        score=f"{grade.score:.1f}",
-        pass_mark=f"{PASS_MARK:.1f}",
-        verdicts=verdicts,
-        notes=f"Notes: {notes}\n" if notes else "",
-        candidate_answer=fence((" ".join(guards.screen_text(answer).units) or answer)[:FEEDBACK_ANSWER_CHARS]),
-    )
-    yield from llm.stream(messages, max_tokens=FEEDBACK_TOKENS)
+    return render("feedback", **_feedback_variables(task), verdicts=_verdict_line(grade),
+                  notes=f"Notes: {notes}\n" if notes else "")
+
+
+def stream_feedback(task: GradeTask, grade: Grade, llm: ChatModel) -> Iterator[str]:
+    yield from llm.stream(feedback_messages(task, grade), max_tokens=FEEDBACK_TOKENS)

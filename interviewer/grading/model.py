@@ -69,6 +69,7 @@ class Params:
     models: dict[str, Logistic]  # base, knn, long_base, long_knn
     combine: Logistic | None  # offline logit + LLM key-point coverage (None until calibrated)
     min_exemplars: int
+    combine_base: Logistic | None = None  # the same for questions without graded exemplars
 
     def name_for(self, task: GradeTask) -> str:
         long = len(task.reference.split()) >= LONG_REFERENCE
@@ -76,6 +77,10 @@ class Params:
 
     def for_task(self, task: GradeTask) -> Logistic:
         return self.models[self.name_for(task)]
+
+    def combine_for(self, task: GradeTask) -> Logistic | None:
+        """The LLM combination fitted for this kind of task (with or without exemplars), if the data justified one."""
+        return self.combine if self.name_for(task).endswith("knn") else self.combine_base
 
 
 @lru_cache(maxsize=4)
@@ -85,4 +90,5 @@ def load_params(path: Path = PARAMS_PATH) -> Params:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"grader parameters unreadable at {path} ({exc}); rerun bench/calibrate_grader.py") from exc
     models = {name: Logistic.from_dict(m) for name, m in raw["models"].items()}
-    return Params(models=models, combine=models.pop("combine", None), min_exemplars=int(raw.get("min_exemplars", 2)))
+    return Params(models=models, combine=models.pop("combine", None), combine_base=models.pop("combine_base", None),
+                  min_exemplars=int(raw.get("min_exemplars", 2)))

@@ -97,7 +97,7 @@ class Candidate:
                 self._check(r)
                 sid, question = r["session_id"], r["question"] or question
                 quoted = [kp["evidence"] for kp in (r["scorecard"] or {}).get("key_points", []) if kp["evidence"]]
-                if kind == "answer" and not (quoted and all(self.marker in q for q in quoted)):
+                if kind == "answer" and not any(self.marker in q for q in quoted):
                     self.errors.append(f"{self.marker}: its scorecard does not quote its answer: {quoted}")
             report = self._call("report", sid)
             self._check(report)

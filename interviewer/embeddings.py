@@ -64,6 +64,9 @@ class MiniLM:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
+        # Idle worker threads spin after each run by default: same latency without it, ~27% less CPU per call
+        # (measured: 60 vs 83 ms CPU for 8 sentences), which is what many concurrent candidates compete for.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()

@@ -13,6 +13,7 @@ alone is enough to serve `get`. Ids are the question ids: re-ingest is idempoten
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -25,6 +26,7 @@ from .knowledge import Bank, Question
 
 log = logging.getLogger(__name__)
 BATCH = 64
+ALL_TTL_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Index:
         options = dict(embedding_function=self.embedding, metadata={"hnsw:space": "cosine"})
         self.questions = client.get_or_create_collection(name, **options)
         self.answers = client.get_or_create_collection(f"{name}_answers", **options)
+        self._all: tuple[float, list[Question]] | None = None  # (when read, questions): every new session lists them
 
     # ---- writing
     def ingest(self, banks: Iterable[Bank], progress: bool = False, prune: bool = False) -> dict[str, int]:
@@ -95,6 +98,7 @@ class Index:
         if removed:
             self.questions.delete(ids=removed)
             self.answers.delete(ids=removed)
+        self._all = None
         return {"items": len(items), "upserted": len(changed), "unchanged": len(items) - len(changed), "deleted": len(removed)}
 
     # ---- reading
@@ -108,8 +112,15 @@ class Index:
         return Question.model_validate_json(found["metadatas"][0]["item"])
 
     def all(self) -> list[Question]:
+        """Every question. Cached for ALL_TTL_S (parsing them all is the costliest part of starting a session); an
+        ingest here clears it, and an ingest by another process (a Chroma server) shows within ALL_TTL_S."""
+        cached = self._all
+        if cached is not None and time.monotonic() - cached[0] < ALL_TTL_S:
+            return [q.model_copy() for q in cached[1]]
         found = self.questions.get(include=["metadatas"])
-        return [Question.model_validate_json(m["item"]) for m in found["metadatas"]]
+        questions = [Question.model_validate_json(m["item"]) for m in found["metadatas"]]
+        self._all = (time.monotonic(), questions)
+        return [q.model_copy() for q in questions]
 
     def search(self, text: str, k: int = 5, where: dict | None = None) -> list[Hit]:
         """Questions nearest to `text` (a paraphrase or a topic request): the mean of the question-side and

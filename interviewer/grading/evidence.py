@@ -8,6 +8,7 @@ in interviewer/data/grader_params.json (bench/calibrate_grader.py fits it).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, Sequence
@@ -85,10 +86,14 @@ def _frozen(text: str) -> frozenset[str]:
     return frozenset(tx.content_stems(text))
 
 
+_TASK_LOCK = threading.Lock()  # one build at a time: a grade waits for the warm-up's build instead of repeating it
+
+
 def task_vectors(task: GradeTask, embedder: Embedder | None = None) -> TaskVectors:
-    if embedder is None:
-        return _cached_task_vectors(task)
-    return _build_task_vectors(task, embedder)
+    with _TASK_LOCK:  # also guards _TEXT_CACHE, which a concurrent clear() would break
+        if embedder is None:
+            return _cached_task_vectors(task)
+        return _build_task_vectors(task, embedder)
 
 
 @lru_cache(maxsize=512)

@@ -8,7 +8,8 @@ feedback p50 <= 1.5 s; full grade + feedback p50 <= 5 s.
 
 Times per answer, from submit (measured on the session's event stream):
 - scorecard_s: the `scorecard` event (the offline grade; the model is not called before it);
-- first_feedback_chunk_s, feedback_done_s: the first `chunk` of the feedback and its final `say`;
+- first_feedback_chunk_s, feedback_done_s: the first `chunk` of the feedback (code's lead sentence) and its final
+  `say`; model_first_token_s: the model's first token of the feedback (judged against the 1.5 s budget);
 - step_s: the whole step (model answer and the next-step line included).
 Where the time goes: the model is wrapped in a timing proxy (every call: kind, prompt size, time to first piece,
 total) and offline_s = the grade step less its model call. Greetings and transitions are offline texts here
@@ -44,7 +45,9 @@ from interviewer.state import Action, Setup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_BANK = ROOT / "knowledge" / "ml_system_design.yaml"
-BUDGET = {"scorecard_s": 0.3, "first_feedback_chunk_s": 1.5, "feedback_done_s": 5.0}
+# The feedback's first chunk is code's lead sentence (instant); the 1.5 s budget is judged on the model's own first
+# token, which is what the prompt cache and the short prompt are for.
+BUDGET = {"scorecard_s": 0.3, "model_first_token_s": 1.5, "feedback_done_s": 5.0}
 
 
 class TimedModel:
@@ -127,6 +130,9 @@ def time_answer(deps: Deps, model: TimedModel, qid: str, text: str) -> dict[str,
     rec = run.state.current
     calls = [dict(c, at=round(c["at"] - began, 3)) for c in model.calls]
     grade_call = sum(c["total_s"] for c in calls if c["kind"] == "structured")
+    streamed = [c["at"] + c["first_s"] for c in calls if c["kind"] == "stream" and c["reply_chars"]]
+    if streamed:
+        marks["model_first_token_s"] = min(streamed)
     return {"question_id": qid, "score": rec.score, "prepare_s": warm_s,
             "prefill_s": prefills[-1]["total_s"] if prefills else None, "grade_mode": rec.grade.mode if rec.grade else None,
             "feedback_failed": rec.feedback_failed, "answer_chars": len(text),
@@ -194,7 +200,7 @@ def main() -> None:
         deps.llm.model.close()
     structured = [c for r in rows for c in r["llm_calls"] if c["kind"] == "structured"]
     streamed = [c for r in rows for c in r["llm_calls"] if c["kind"] == "stream"]
-    keys = ("graded_s", "scorecard_s", "first_feedback_chunk_s", "feedback_done_s", "step_s", "offline_s")
+    keys = ("graded_s", "scorecard_s", "first_feedback_chunk_s", "model_first_token_s", "feedback_done_s", "step_s", "offline_s")
     summary = {key: p50(rows, key) for key in keys}
     result = {
         "model": deps.llm.name, "threads": args.threads, "answers": len(rows), "engine_start_s": round(engine_start, 2),

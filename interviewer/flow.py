@@ -57,12 +57,15 @@ def tee(chunks: Iterable[str], sink: list[str]) -> Iterator[str]:
 
 
 def whole_sentences(text: str) -> str:
-    """A reply cut off by max_tokens, trimmed back to its last complete sentence (when it has one)."""
+    """A reply cut off by max_tokens: back to its last complete sentence when the cut-off part is short, else the
+    cut-off part kept with an ellipsis (dropping a whole long sentence would lose the point it was making)."""
     text = text.strip()
-    if not text or text[-1] in ".!?\"')":
+    if not text or text[-1] in ".!?\"')…":
         return text
-    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
-    return text[: end + 1] if end > 0 else text
+    end = max(text.rfind(". "), text.rfind("! "), text.rfind("? "), text.rfind('." '))
+    if end > 0 and len(text[end:].split()) < 12:
+        return text[: end + (2 if text[end : end + 2] == '."' else 1)]
+    return text.rstrip(",;:- ") + "…"
 
 
 def _tidy(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Iterator
 from .errors import InterviewerError
 from .grading.evidence import Embedder, task_vectors
 from .grading.feedback import offline_feedback, strengths_and_gaps
-from .grading.llm_judge import feedback_prefix, llm_grade, stream_feedback
+from .grading.llm_judge import feedback_lead, feedback_prefix, llm_grade, stream_feedback
 from .grading.model import Params, load_params
 from .grading.offline import Assessment, assess
 from .grading.types import PASS_MARK, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode
@@ -70,12 +70,15 @@ def grade(
 
 
 def feedback_stream(task: GradeTask, answer: str, grade: Grade, llm: ChatModel | None) -> Iterator[str]:
-    """Feedback text in pieces: from the LLM when there is one, else the offline feedback. A model failure is raised
-    (ModelError), so the caller can keep the offline feedback and offer a retry. The LLM sees code's verdicts, not the
-    answer (only a contradicting sentence, fenced), so text in an answer cannot steer the feedback."""
+    """Feedback text in pieces: code's opening sentence (what was covered, which key point matters next), then the
+    LLM's one or two sentences on why it matters and what to add; without a model, the offline feedback. A model
+    failure is raised (ModelError), so the caller can keep the offline feedback and offer a retry. The LLM sees the
+    focus key point, not the answer (only a contradicting sentence, fenced), so text in an answer cannot steer it;
+    `answer` is kept for callers and fakes."""
     if llm is None or "empty" in grade.flags:
         yield grade.feedback
         return
+    yield feedback_lead(grade) + " "
     yield from stream_feedback(task, grade, llm)
 
 

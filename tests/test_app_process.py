@@ -47,7 +47,7 @@ def test_kill9_mid_answer_then_restart_resumes_every_answered_turn(tmp_path: Pat
 
     def reply(body: dict) -> str:
         """Like stub_reply, but the feedback on the second answer hangs (until release): the kill lands mid-turn."""
-        if "Your two sentences to the candidate" in json.dumps(body) and body.get("max_tokens") != 1:  # not a prefill
+        if "why the key point below matters" in json.dumps(body) and body.get("max_tokens") != 1:  # not a prefill
             feedback_calls.append(body)
             if len(feedback_calls) == 2:
                 streaming.set()

@@ -9,6 +9,7 @@ import pytest
 
 from interviewer.errors import ModelError
 from interviewer.grader import GradeTask, feedback_stream, grade
+from interviewer.grading.llm_judge import feedback_lead, focus
 from interviewer.grading.model import load_params
 from interviewer.knowledge import knowledge_dir, load_bank
 from interviewer.llm import FakeChatModel
@@ -101,9 +102,14 @@ def test_feedback_stream_from_llm_offline_and_on_failure():
     llm = FakeChatModel()
     llm.enqueue("You explained k-fold well. You missed stratified folds, which matter for imbalanced classes.")
     text = "".join(feedback_stream(task(), answer("partial"), g, llm))
-    assert text.startswith("You explained k-fold well")
+    lead = feedback_lead(g)  # code's sentence first: counts and the key point to work on, named exactly
+    covered = sum(kp.status == "covered" for kp in g.key_points)
+    assert text == lead + " You explained k-fold well. You missed stratified folds, which matter for imbalanced classes."
+    assert lead.startswith(f"You covered {covered} of {len(g.key_points)} key points")
+    i, kp = focus(g)
+    assert kp.status != "covered" and kp.point.rstrip(".") in lead
     system, user = llm.history[0]
-    assert "Verdicts: covered " in user.content and "does not pass" in user.content
+    assert f"Key point {i} was " in user.content and kp.point in user.content
     failing = FakeChatModel()
     failing.enqueue(ModelError("timeout", kind="timeout"))
     with pytest.raises(ModelError):  # raised, so the session keeps the offline feedback and offers a retry
@@ -124,6 +130,14 @@ def test_feedback_prompt_starts_with_the_prefix_sent_while_the_candidate_types()
     assert question().question in prefix[0].content
     assert all(p in prefix[0].content for p in question().key_points)
     assert len(messages[1].content) - len(prefix[1].content) < 300  # what is new after submit stays short
+
+
+def test_feedback_lead_when_everything_is_covered_or_a_point_is_contradicted():
+    g = grade(task(), answer("partial"))
+    covered = g.model_copy(update={"key_points": [kp.model_copy(update={"status": "covered"}) for kp in g.key_points]})
+    assert focus(covered) is None and feedback_lead(covered) == f"You covered all {len(g.key_points)} key points."
+    wrong = covered.model_copy(update={"key_points": [covered.key_points[0], covered.key_points[1].model_copy(update={"contradicted": True})] + covered.key_points[2:]})
+    assert focus(wrong)[0] == 2 and "you contradicted" in feedback_lead(wrong)
 
 
 def test_candidate_text_reaches_the_feedback_prompt_only_fenced_and_only_when_contradicted():
@@ -148,5 +162,5 @@ def test_offline_feedback_names_missing_points_in_second_person():
 def test_grader_prompts_render_with_their_variables():
     messages = render("grade_answer", question="Q?", key_points="1. A", count="1", alternatives="", candidate_answer="<<<CANDIDATE_TEXT\nx\nCANDIDATE_TEXT>>>")
     assert [m.role for m in messages] == ["system", "user"] and '{"verdicts"' in messages[0].content
-    messages = render("feedback", question="Q?", key_points="1. A", reference="R.", verdicts="Missed: 1.", notes="")
+    messages = render("feedback", question="Q?", key_points="1. A", reference="R.", focus="Key point 1 was missed: A", notes="")
     assert [m.role for m in messages] == ["system", "user"]

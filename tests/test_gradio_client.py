@@ -45,7 +45,7 @@ def run_interview(client: Client, setup: dict, marker: str) -> tuple[str, dict]:
     r = client.predict(sid, strong, api_name="/answer")
     assert r["phase"] == "review" and r["scorecard"]["question_id"] == first["id"]
     check_strong_card(r["scorecard"], strong)
-    assert r["scorecard"]["hints"] == 1 and said(r, "reveal") and FAKE_REPLY in said(r)
+    assert r["scorecard"]["hints"] == 1 and said(r, "reveal") and any(FAKE_REPLY in t for t in said(r))
     strong_score = r["scorecard"]["score"]
     r = client.predict(sid, api_name="/probe")
     assert r["phase"] == "probe" and said(r)
@@ -123,7 +123,7 @@ def test_model_failure_mid_turn_keeps_the_offline_grade_and_offers_a_retry(tmp_p
         assert r["retry_feedback"] is True and r["scorecard"]["feedback_failed"]
         assert any("didn't respond" in t for t in said(r, "notice"))
         r = client.predict(sid, api_name="/retry_feedback")
-        assert r["retry_feedback"] is False and FAKE_REPLY in said(r)
+        assert r["retry_feedback"] is False and any(FAKE_REPLY in t for t in said(r))
         assert running.store.load(sid.split(".")[0]).current.feedback_failed is False
 
 

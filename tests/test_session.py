@@ -187,11 +187,16 @@ def test_feedback_stream_failure_falls_back_to_offline_text_and_retry_works() ->
     assert said(events, "feedback") == ["Model feedback."] and not state.current.feedback_failed
 
 
-def test_feedback_cut_by_the_token_cap_ends_at_a_whole_sentence() -> None:
-    llm = FakeChatModel(default="You covered leakage well. Next time explain how to split a time series so that")
+def test_feedback_cut_by_the_token_cap_ends_at_a_whole_sentence_or_an_ellipsis() -> None:
+    llm = FakeChatModel(default="You covered leakage well. Next time explain how to split")
     state, _, deps = started(llm=llm)
     state, events = answer_good(state, deps)
-    assert said(events, "feedback") == ["You covered leakage well."]
+    assert said(events, "feedback") == ["You covered leakage well."]  # a short fragment is dropped
+    llm.default = ("You covered leakage well. This matters because a model trained on future information "
+                   "looks great offline and then fails in production where that information is")
+    state, events = step(state, text("next"), deps)
+    state, events = answer_good(state, deps)
+    assert said(events, "feedback") == [llm.default + "…"]  # a long one is kept, marked as cut
 
 
 def test_asking_a_question_warms_the_grader_and_the_model() -> None:

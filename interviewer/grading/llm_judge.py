@@ -26,7 +26,7 @@ VALUE: dict[str, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
 RANK: dict[str, int] = {"missed": 0, "partly": 1, "covered": 2}
 MAX_ANSWER_CHARS = 1600  # ~350 tokens: the prompt stays short on the embedded model (~60-76 prompt tok/s)
 GRADE_TOKENS = 60
-# Feedback: ~11.5 generated tok/s on 2 cores, so 2 short sentences (~36 tokens) is what fits the 5 s budget.
+# Feedback: ~11.5 generated tok/s on 2 cores, so one or two short sentences (~36 tokens) is what fits the 5 s budget.
 FEEDBACK_TOKENS = 36
 FEEDBACK_REFERENCE_CHARS = 700
 FEEDBACK_EVIDENCE_CHARS = 160
@@ -120,34 +120,52 @@ def _feedback_variables(task: GradeTask) -> dict[str, str]:
 
 def feedback_prefix(task: GradeTask) -> list[Message]:
     """The answer-independent start of the feedback prompt (system message and the user message's first line).
-    Sent while the candidate types (ChatModel.prefill), so llama.cpp's prompt cache holds it and only the verdicts
-    are new at submit."""
-    system, user = render("feedback", **_feedback_variables(task), verdicts="", notes="")
+    Sent while the candidate types (ChatModel.prefill), so llama.cpp's prompt cache holds it and only the focus line
+    is new at submit."""
+    system, user = render("feedback", **_feedback_variables(task), focus="", notes="")
     return [system, Message("user", user.content.strip())]
 
 
-def _numbers(grade: Grade, status: str) -> str:
-    return ", ".join(str(i) for i, kp in enumerate(grade.key_points, 1) if kp.status == status and not kp.contradicted)
+def focus(grade: Grade) -> tuple[int, KeyPointResult] | None:
+    """The key point the feedback is about: the first contradicted, else missed, else only named; None if all covered."""
+    for wanted in ("contradicted", "missed", "partly"):
+        for i, kp in enumerate(grade.key_points, 1):
+            if (kp.contradicted if wanted == "contradicted" else kp.status == wanted and not kp.contradicted):
+                return i, kp
+    return None
 
 
-def _verdict_line(grade: Grade) -> str:
-    """Code's verdicts by key-point number: a few tokens, so what is evaluated after submit stays short (~50 tokens
-    at ~45 prompt tok/s on 2 cores is the 1.5 s first-token budget)."""
-    found = [(label, _numbers(grade, status)) for status, label in
-             (("covered", "covered"), ("partly", "only named"), ("missed", "missed"))]
-    wrong = [i for i, kp in enumerate(grade.key_points, 1) if kp.contradicted]
-    found.append(("wrong", ", ".join(map(str, wrong))))
-    verdicts = "; ".join(f"{label} {numbers}" for label, numbers in found if numbers)
-    line = f"Verdicts: {verdicts}. The answer {'passes' if grade.passed else 'does not pass'}."
-    for i, kp in [(i, kp) for i, kp in enumerate(grade.key_points, 1) if kp.contradicted and kp.evidence][:1]:
-        # the only candidate text in this prompt: the sentence that contradicts a point, screened, fenced, short
-        line += f"\nOn point {i} the candidate wrote: {fence(kp.evidence[:FEEDBACK_EVIDENCE_CHARS])}"
+def feedback_lead(grade: Grade) -> str:
+    """Code's opening sentence of the feedback: what was covered and which key point matters next. It is exact,
+    and it names the point, which a 1.5B model asked to pick one by number got wrong (measured)."""
+    covered = sum(kp.status == "covered" and not kp.contradicted for kp in grade.key_points)
+    total = len(grade.key_points)
+    found = focus(grade)
+    if found is None:
+        return f"You covered all {total} key points."
+    _, kp = found
+    point = kp.point.strip().rstrip(".")
+    what = ("you contradicted" if kp.contradicted else "missing" if kp.status == "missed" else "named but not explained")
+    return f"You covered {covered} of {total} key points; {what}: \"{point}\"."
+
+
+def _focus_line(grade: Grade) -> str:
+    """What is new after submit: the focus point (its words, so the model need not look it up by number)."""
+    found = focus(grade)
+    if found is None:
+        return "Every key point was covered."
+    i, kp = found
+    status = "contradicted" if kp.contradicted else "missed" if kp.status == "missed" else "only named, not explained"
+    line = f"Key point {i} was {status}: {kp.point.strip()}"
+    if kp.contradicted and kp.evidence:
+        # the only candidate text in this prompt: the sentence that contradicts the point, screened, fenced, short
+        line += f"\nThe candidate wrote: {fence(kp.evidence[:FEEDBACK_EVIDENCE_CHARS])}"
     return line
 
 
 def feedback_messages(task: GradeTask, grade: Grade) -> list[Message]:
     notes = " ".join(FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES)
-    return render("feedback", **_feedback_variables(task), verdicts=_verdict_line(grade),
+    return render("feedback", **_feedback_variables(task), focus=_focus_line(grade),
                   notes=f"Notes: {notes}\n" if notes else "")
 
 

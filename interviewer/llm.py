@@ -3,30 +3,29 @@
 Every real backend takes one path: the `openai` client against an OpenAI-compatible endpoint, be it
 OpenAI, Ollama, vLLM, LM Studio, a llama.cpp server or our embedded engine (engine.py). `build_llm`
 picks the endpoint from Settings. Faults (timeouts, refused connections, 429, 5xx, broken streams,
-invalid JSON) are retried with backoff and then raised as ModelError(kind=...). The API key never
-appears in a log line or an error message.
+invalid JSON) are retried with backoff and then raised as ModelError(kind=...): llm_faults.py classifies them,
+llm_json.py holds the structured-output helpers. The API key never appears in a log line or an error message.
 """
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
-import functools
-import importlib.util
 import json
 import logging
-import random
 import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterator, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from .errors import ConfigError, ModelError
+from .llm_faults import RetryPolicy, StreamErrorEvent, StreamIncomplete, classify, http_errors
+from .llm_json import REPAIR_HINT, SCHEMA_HINT, parse_reply, response_format, short_error
+
+__all__ = ["ChatModel", "FakeChatModel", "Message", "OpenAIChatModel", "RetryPolicy", "build_llm", "parse_reply",
+           "response_format"]
 
 if TYPE_CHECKING:
     import openai
@@ -102,9 +101,6 @@ class FakeChatModel:
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 NO_KEY = "not-needed"  # the openai client insists on a key; local servers ignore it
-# Protocol glue for servers without constrained decoding, not interview prompts (those live in prompts/).
-SCHEMA_HINT = "Reply with one JSON object and nothing else. It must match this JSON schema:\n{schema}"
-REPAIR_HINT = "That reply is not valid for the schema ({error}). Reply again with only the corrected JSON object."
 _KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9]{0,4})[A-Za-z0-9_\-]{8,}")
 _URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
@@ -115,156 +111,7 @@ class ClosableChatModel(ChatModel, Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """`retries` extra attempts after the first; exponential backoff with jitter starting at `backoff`
-    seconds, capped at `max_delay`. A server's Retry-After is honoured, up to the same cap."""
-
-    retries: int = 2
-    backoff: float = 0.5
-    max_delay: float = 8.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(retries=max(settings.llm_retries, 0), backoff=settings.llm_backoff, max_delay=settings.llm_max_delay)
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        return min(self.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.0), self.max_delay)
-
-
-@dataclass(frozen=True)
-class _Failure:
-    kind: str
-    message: str
-    retryable: bool = True
-    retry_after: float | None = None
-
-
-class _StreamIncomplete(Exception):
-    """The stream ended cleanly as far as HTTP goes, but without a finish_reason."""
-
-    def __init__(self, received: int):
-        self.received = received
-        super().__init__("the stream ended before the reply was complete")
-
-
-class _StreamErrorEvent(Exception):
-    """An error event inside an otherwise healthy stream (the server failed mid-reply)."""
-
-
-@functools.lru_cache(maxsize=1)
-def _http_errors() -> tuple[type[Exception], ...]:
-    """Transport errors of whichever httpx the openai client uses (httpx2 in openai 3.x)."""
-    names = [name for name in ("httpx2", "httpx") if importlib.util.find_spec(name)]
-    return tuple(importlib.import_module(name).HTTPError for name in names)
-
-
-def _retry_after(headers: Any) -> float | None:
-    if ms := headers.get("retry-after-ms"):
-        with contextlib.suppress(ValueError):
-            return float(ms) / 1000
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    with contextlib.suppress(ValueError):
-        return float(value)
-    with contextlib.suppress(TypeError, ValueError):
-        return (email.utils.parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
-    return None
-
-
-def _root(exc: BaseException) -> BaseException:
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return exc
-
-
-def _describe(exc: BaseException) -> str:
-    root = _root(exc)
-    return f"{type(root).__name__}: {root}" if str(root) else type(root).__name__
-
-
-def _error_detail(exc: openai.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error", body)
-    message = error.get("message") if isinstance(error, dict) else None
-    return str(message or exc.message)[:300]
-
-
-def _classify(exc: Exception, *, mid_stream: bool) -> _Failure:
-    """Map an openai / transport / parsing exception to one fault kind."""
-    import openai
-
-    if isinstance(exc, openai.APIStatusError):
-        status, detail = exc.status_code, _error_detail(exc)
-        if status == 429:
-            return _Failure("rate_limit", f"rate limited (HTTP 429): {detail}", retry_after=_retry_after(exc.response.headers))
-        if status >= 500:
-            return _Failure("server", f"server error (HTTP {status}): {detail}")
-        if status == 408:
-            return _Failure("timeout", "the server gave up waiting (HTTP 408)")
-        if status in (401, 403):
-            return _Failure("auth", f"the server refused the API key (HTTP {status}); check OPENAI_API_KEY", False)
-        if status == 404:
-            return _Failure("not_found", f"HTTP 404 ({detail}); check INTERVIEWER_MODEL and OPENAI_BASE_URL", False)
-        return _Failure("request", f"the server rejected the request (HTTP {status}): {detail}", False)
-    if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(_root(exc)).__name__:
-        return _Failure("timeout", f"no answer in time ({_describe(exc)}); raise INTERVIEWER_LLM_TIMEOUT if the model is slow")
-    if isinstance(exc, _StreamErrorEvent):
-        return _Failure("server", f"the model server failed mid-reply ({exc})")
-    if isinstance(exc, _StreamIncomplete) and exc.received == 0:
-        return _Failure("invalid_json", "the server's reply is not an OpenAI-compatible stream")
-    if mid_stream or isinstance(exc, _StreamIncomplete):
-        return _Failure("stream", f"the reply stream broke off mid-way ({_describe(exc)})")
-    if isinstance(exc, (openai.APIConnectionError, *_http_errors())):
-        return _Failure("connection", f"cannot reach the model server ({_describe(exc)})")
-    if isinstance(exc, ValueError):
-        return _Failure("invalid_json", f"the server's reply is not valid JSON ({exc})")
-    return _Failure("server", f"the model server failed ({exc})")  # openai.APIError without a status
-
-
-def _repair_json(text: str) -> Any:
-    """Best effort: keep the outermost {...} (drops code fences and chatter), drop trailing commas."""
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError("no JSON object in the reply")
-    return json.loads(re.sub(r",\s*([}\]])", r"\1", text[start : end + 1]))
-
-
-def parse_reply(text: str, schema: type[T]) -> T:
-    """Validate a reply against `schema`, repairing common wrapping mistakes first."""
-    try:
-        return schema.model_validate_json(text)
-    except ValidationError as first:
-        try:
-            data = _repair_json(text)
-        except ValueError:
-            raise first from None
-        return schema.model_validate(data)
-
-
-def _short(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'reply'}: {e['msg']}" for e in exc.errors()[:3])
-
-
-def response_format(schema: type[BaseModel]) -> dict[str, Any]:
-    """OpenAI `json_schema` response format; strict only when the schema already meets strict-mode
-    rules (every property required, no defaults), which llama.cpp, vLLM and Ollama don't need."""
-    spec = schema.model_json_schema()
-    objects = [o for o in (spec, *spec.get("$defs", {}).values()) if "properties" in o]
-    strict = all(
-        set(o.get("required", [])) == set(o["properties"]) and not any("default" in p for p in o["properties"].values())
-        for o in objects
-    )
-    if strict:
-        for o in objects:
-            o["additionalProperties"] = False
-    return {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": spec, "strict": strict}}
-
-
-def _with_hint(messages: list[Message], hint: str) -> list[Message]:
+def with_hint(messages: list[Message], hint: str) -> list[Message]:
     if messages and messages[0].role == "system":
         return [Message("system", f"{messages[0].content}\n\n{hint}"), *messages[1:]]
     return [Message("system", hint), *messages]
@@ -336,7 +183,7 @@ class OpenAIChatModel:
 
     def _fail(self, exc: Exception, attempt: int, *, mid_stream: bool = False) -> None:
         """Sleep before the next attempt, or raise the typed error when retrying is pointless or used up."""
-        failure = _classify(exc, mid_stream=mid_stream)
+        failure = classify(exc, mid_stream=mid_stream)
         message = self._redact(f"{failure.message} [{self.name} at {self.base_url or 'api.openai.com'}]")
         if not failure.retryable or attempt > self.retry.retries:
             tries = f" (after {attempt} attempts)" if attempt > 1 else ""
@@ -353,7 +200,7 @@ class OpenAIChatModel:
             attempt += 1
             try:
                 return call()
-            except (openai.OpenAIError, ValueError, *_http_errors()) as exc:
+            except (openai.OpenAIError, ValueError, *http_errors()) as exc:
                 self._fail(exc, attempt)
 
     def _events(self, messages: list[Message], max_tokens: int | None, fmt: dict | None) -> Iterator[dict]:
@@ -379,7 +226,7 @@ class OpenAIChatModel:
                 if not isinstance(event, dict):
                     raise ValueError(f"unexpected stream event {data[:80]!r}")
                 if error := event.get("error"):
-                    raise _StreamErrorEvent(str(error.get("message") if isinstance(error, dict) else error)[:300])
+                    raise StreamErrorEvent(str(error.get("message") if isinstance(error, dict) else error)[:300])
                 yield event
 
     def _stream(self, messages: list[Message], max_tokens: int | None, fmt: dict | None = None) -> Iterator[str]:
@@ -407,9 +254,9 @@ class OpenAIChatModel:
                         piece, sent = fresh[len(sent) :], fresh
                         yield piece
                 if not finished:
-                    raise _StreamIncomplete(received)
+                    raise StreamIncomplete(received)
                 return
-            except (openai.OpenAIError, ValueError, _StreamIncomplete, _StreamErrorEvent, *_http_errors()) as exc:
+            except (openai.OpenAIError, ValueError, StreamIncomplete, StreamErrorEvent, *http_errors()) as exc:
                 self._fail(exc, attempt, mid_stream=received > 0 and not isinstance(exc, openai.APIStatusError))
 
     def complete(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
@@ -433,7 +280,7 @@ class OpenAIChatModel:
         """JSON-schema constrained output where the server supports it; elsewhere the schema goes into
         the prompt. Either way the reply is validated (after repair) and retried once with the error."""
         fmt = response_format(schema) if self.json_schema else None
-        prompt = messages if fmt else _with_hint(messages, SCHEMA_HINT.format(schema=json.dumps(schema.model_json_schema())))
+        prompt = messages if fmt else with_hint(messages, SCHEMA_HINT.format(schema=json.dumps(schema.model_json_schema())))
         try:
             reply = "".join(self._stream(prompt, max_tokens, fmt))
         except ModelError as exc:
@@ -445,14 +292,14 @@ class OpenAIChatModel:
         try:
             return parse_reply(reply, schema)
         except ValidationError as exc:
-            error = _short(exc)
+            error = short_error(exc)
         log.info("reply is not a valid %s (%s); asking once more", schema.__name__, error)
         retry = [*prompt, Message("assistant", reply), Message("user", REPAIR_HINT.format(error=error))]
         reply = "".join(self._stream(retry, max_tokens, fmt))
         try:
             return parse_reply(reply, schema)
         except ValidationError as exc:
-            message = f"the model's reply is not a valid {schema.__name__} after one retry ({_short(exc)})"
+            message = f"the model's reply is not a valid {schema.__name__} after one retry ({short_error(exc)})"
             raise ModelError(self._redact(message), "invalid_json", 2) from None
 
     def as_langchain(self) -> Any:

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from .errors import InterviewerError
 from .grader import PASS_MARK
+from .migrations import MIGRATIONS
 from .report import Report, build_report
 from .state import Event, Mode, Setup, State
 
@@ -32,57 +33,6 @@ if TYPE_CHECKING:
     from .config import Settings
     from .session import StepRun
 
-MIGRATIONS: list[tuple[str, str]] = [
-    ("m001_initial", """
-        CREATE TABLE sessions (
-            id TEXT PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            finished_at TEXT,
-            phase TEXT NOT NULL,
-            mode TEXT NOT NULL,
-            difficulty TEXT NOT NULL,
-            backend TEXT NOT NULL,
-            topics TEXT NOT NULL,
-            total INTEGER NOT NULL,
-            answered INTEGER NOT NULL DEFAULT 0,
-            overall REAL NOT NULL DEFAULT 0,
-            state TEXT NOT NULL
-        );
-        CREATE TABLE turns (
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            at TEXT NOT NULL,
-            speaker TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            question_id TEXT,
-            text TEXT NOT NULL,
-            PRIMARY KEY (session_id, seq)
-        );
-        CREATE INDEX sessions_started ON sessions(started_at);
-    """),
-    ("m002_results", """
-        CREATE TABLE results (
-            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-            number INTEGER NOT NULL,
-            question_id TEXT NOT NULL,
-            bank TEXT NOT NULL,
-            topic TEXT NOT NULL,
-            difficulty INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            score REAL NOT NULL,
-            hints INTEGER NOT NULL,
-            at TEXT NOT NULL,
-            PRIMARY KEY (session_id, number)
-        );
-        CREATE INDEX results_question ON results(question_id);
-        CREATE INDEX results_topic ON results(topic, at);
-    """),
-    ("m003_owner", """
-        ALTER TABLE sessions ADD COLUMN owner TEXT;
-        CREATE INDEX sessions_owner ON sessions(owner, updated_at);
-    """),
-]
 Owner = str | None  # the logged-in user (app auth); None = no filter, everyone's history (single-user app)
 
 

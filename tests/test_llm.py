@@ -21,11 +21,11 @@ from interviewer.llm import (
     Message,
     OpenAIChatModel,
     RetryPolicy,
-    _retry_after,
     build_llm,
     parse_reply,
     response_format,
 )
+from interviewer.llm_faults import retry_after
 from interviewer.stub import StubServer
 
 SECRET = "sk-proj-SuperSecretKey0123456789abcdefXYZ"
@@ -146,11 +146,11 @@ def test_retry_policy_from_settings(tmp_path):
 
 
 def test_retry_after_header_forms():
-    assert _retry_after({"retry-after": "2"}) == 2.0
-    assert _retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after({"retry-after": "2"}) == 2.0
+    assert retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
     later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
-    assert 25 < _retry_after({"retry-after": later}) <= 30
-    assert _retry_after({}) is None
+    assert 25 < retry_after({"retry-after": later}) <= 30
+    assert retry_after({}) is None
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def _show_grade(st: State, deps: "Deps", rec: QuestionRecord, force: bool = Fals
     study = st.setup.mode == "study"
     if study:
         yield scorecard(st, deps, rec)
-    if deps.settings.llm_grading and deps.llm is not None:
+    if deps.settings.llm_grading and model_for(st, deps, force) is not None:  # else the offline grade stands
         grade, failed = grade_with_fallback(st, deps, rec.question, rec.answer, force)
         rec.feedback_failed = failed
         if not failed and grade != rec.grade:

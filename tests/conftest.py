@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from interviewer.engine import free_port  # noqa: F401 (tests import it from here)
+from interviewer.llm import RetryPolicy
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
+FAST_RETRY = RetryPolicy(retries=2, backoff=0.001, max_delay=0.01)  # stub-backed model tests: real retries, no waits
 SEED = ROOT.parent / "shared" / "seeds" / "ml-system-design-interview.txt"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -66,12 +69,6 @@ def seeded_index(tmp_path_factory, banks):
     index = open_index(Settings(data_dir=tmp_path_factory.mktemp("index")))
     index.ingest(banks)
     return index
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 60.0) -> None:

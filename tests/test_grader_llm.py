@@ -106,7 +106,7 @@ def test_feedback_stream_from_llm_offline_and_on_failure():
     covered = sum(kp.status == "covered" for kp in g.key_points)
     assert text == lead + " You explained k-fold well. You missed stratified folds, which matter for imbalanced classes."
     assert lead.startswith(f"You covered {covered} of {len(g.key_points)} key points")
-    i, kp = focus(g)
+    i, kp, _ = focus(g)
     assert kp.status != "covered" and kp.point.rstrip(".") in lead
     system, user = llm.history[0]
     assert f"Key point {i} was " in user.content and kp.point in user.content

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
+from conftest import FAST_RETRY, free_port
 from pydantic import BaseModel, Field
 
 from interviewer.config import Settings
 from interviewer.doctor import check_backend, check_round_trip, run_doctor
-from interviewer.engine import free_port
 from interviewer.errors import ConfigError, ModelError
 from interviewer.llm import (
     DEFAULT_OPENAI_MODEL,
@@ -30,7 +30,6 @@ from interviewer.stub import StubServer
 
 SECRET = "sk-proj-SuperSecretKey0123456789abcdefXYZ"
 MESSAGES = [Message("system", "You are an interviewer."), Message("user", "What is a tuple?")]
-FAST = RetryPolicy(retries=2, backoff=0.001, max_delay=0.01)
 
 
 class Grade(BaseModel):
@@ -77,7 +76,7 @@ def test_embedded_backend_does_nothing_until_used(tmp_path):
 
 
 def test_constructing_does_no_io():
-    llm = OpenAIChatModel(base_url=f"http://127.0.0.1:{free_port()}/v1", retry=FAST)  # nothing listens there
+    llm = OpenAIChatModel(base_url=f"http://127.0.0.1:{free_port()}/v1", retry=FAST_RETRY)  # nothing listens there
     with pytest.raises(ModelError) as info:
         llm.complete(MESSAGES)
     assert info.value.kind == "connection"
@@ -85,7 +84,7 @@ def test_constructing_does_no_io():
 
 def test_compatible_server_model_name_is_asked_for(tmp_path):
     with StubServer(reply="hi", model="llama3.2:1b") as stub:
-        llm = build_llm(settings(tmp_path, openai_base_url=stub.base_url), retry=FAST)
+        llm = build_llm(settings(tmp_path, openai_base_url=stub.base_url), retry=FAST_RETRY)
         assert llm.complete(MESSAGES) == "hi"
         assert llm.name == "llama3.2:1b"
         assert stub.chat_requests[0].body["model"] == "llama3.2:1b"
@@ -106,9 +105,9 @@ def test_request_shape_is_deterministic_and_streamed():
 def test_prefill_sends_one_token_request_only_when_enabled_and_never_raises(tmp_path):
     messages = [Message("system", "You grade answers."), Message("user", "Ready.")]
     with StubServer(reply="x") as stub:
-        OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST).prefill(messages)
+        OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST_RETRY).prefill(messages)
         assert stub.chat_requests == []  # off by default: api.openai.com has no prompt cache to warm this way
-        llm = OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST, prefill=True)
+        llm = OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST_RETRY, prefill=True)
         llm.prefill(messages)
         [req] = stub.chat_requests
         assert req.body["max_tokens"] == 1 and req.body["messages"][0]["content"] == "You grade answers."
@@ -195,7 +194,7 @@ def test_api_key_never_in_logs_or_errors(tmp_path, caplog, capsys):
     errors: list[ModelError] = []
     # The stub's 401 echoes the Authorization header, as some servers echo a bad key.
     with StubServer(reply="ok", faults=["auth", "rate_limit", "server", None, "server", "server", "server"]) as stub:
-        llm = OpenAIChatModel(base_url=stub.base_url, model="m", api_key=SECRET, retry=FAST)
+        llm = OpenAIChatModel(base_url=stub.base_url, model="m", api_key=SECRET, retry=FAST_RETRY)
         for _ in range(3):
             try:
                 llm.complete(MESSAGES)
@@ -229,7 +228,7 @@ def test_abandoned_stream_and_concurrent_calls():
     from concurrent.futures import ThreadPoolExecutor
 
     with StubServer(reply="one two three four five six", chunk_chars=3, token_latency=0.01) as stub:
-        llm = OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST)
+        llm = OpenAIChatModel(base_url=stub.base_url, model="m", retry=FAST_RETRY)
         stream = llm.stream(MESSAGES)
         assert next(stream) == "one"
         stream.close()  # the caller stopped reading: the response is closed, nothing leaks

@@ -64,14 +64,15 @@ def texts(response: dict, kind: str, part: str | None = None) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_works(running: Running, fault: str) -> None:
+def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_works(running: Running, fault: str,
+                                                                                  monkeypatch) -> None:
     client, stub = running.client, running.stub
     r = client.predict(SETUP, api_name="/start")
     sid, question = r["session_id"], r["question"]
     answer = good(question, f"mark-{fault.replace('_', '')}")
     stub.fault = fault  # every model call from now on fails, retries included
     # Structured output (where invalid JSON can occur) is only used in an interview with the model's verdicts on.
-    running.settings.llm_grading = fault == "invalid_json"
+    monkeypatch.setattr(running.settings, "llm_grading", fault == "invalid_json")  # restored even if an assert fails
     try:
         began = time.perf_counter()
         r = client.predict(sid, answer, api_name="/answer")
@@ -91,7 +92,6 @@ def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_wor
     assert r["retry_feedback"] is False and not r["scorecard"]["feedback_failed"]
     assert any(t.startswith("You covered") and "Model feedback" in t for t in texts(r, "say", "feedback")), "code's lead, then the model"
     saved = running.store.load(sid.split(".")[0]).current
-    running.settings.llm_grading = False
     assert "Model feedback" in saved.feedback and not saved.feedback_failed
     assert saved.grade.mode == ("llm" if fault == "invalid_json" else "offline")
 

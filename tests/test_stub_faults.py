@@ -8,16 +8,15 @@ import time
 import urllib.request
 
 import pytest
+from conftest import FAST_RETRY, free_port
 from pydantic import BaseModel, Field
 
-from interviewer.engine import free_port
 from interviewer.errors import ModelError
 from interviewer.llm import Message, OpenAIChatModel, RetryPolicy
 from interviewer.stub import StubServer
 
 REPLY = "A list is an ordered, mutable sequence of items."
 MESSAGES = [Message("system", "You are an interviewer."), Message("user", "What is a list?")]
-FAST = RetryPolicy(retries=2, backoff=0.001, max_delay=0.01)
 
 
 class Grade(BaseModel):
@@ -26,7 +25,7 @@ class Grade(BaseModel):
 
 
 def make_llm(stub: StubServer, **kwargs) -> OpenAIChatModel:
-    kwargs = {"model": "stub-model", "retry": FAST, "timeout": 5.0, **kwargs}
+    kwargs = {"model": "stub-model", "retry": FAST_RETRY, "timeout": 5.0, **kwargs}
     return OpenAIChatModel(base_url=stub.base_url, **kwargs)
 
 
@@ -52,27 +51,27 @@ def test_fault_gives_typed_error_after_bounded_retries(fault, kind, call):
                 "".join(llm.stream(MESSAGES))
         llm.close()
     assert info.value.kind == kind
-    assert info.value.attempts == FAST.retries + 1
-    assert len(stub.chat_requests) == FAST.retries + 1
+    assert info.value.attempts == FAST_RETRY.retries + 1
+    assert len(stub.chat_requests) == FAST_RETRY.retries + 1
 
 
 @pytest.mark.parametrize(("fault", "kind"), RETRYABLE)
 def test_fail_first_n_then_ok(fault, kind):
-    with StubServer(reply=REPLY, fault=fault, fault_times=FAST.retries, hang=5.0) as stub:
+    with StubServer(reply=REPLY, fault=fault, fault_times=FAST_RETRY.retries, hang=5.0) as stub:
         llm = make_llm(stub, timeout=0.3)
         assert llm.complete(MESSAGES) == REPLY
-    assert len(stub.chat_requests) == FAST.retries + 1
+    assert len(stub.chat_requests) == FAST_RETRY.retries + 1
 
 
 def test_one_failure_too_many_is_an_error():
-    with StubServer(reply=REPLY, fault="server", fault_times=FAST.retries + 1) as stub:
+    with StubServer(reply=REPLY, fault="server", fault_times=FAST_RETRY.retries + 1) as stub:
         with pytest.raises(ModelError, match="HTTP 500") as info:
             make_llm(stub).complete(MESSAGES)
     assert info.value.kind == "server"
 
 
 def test_connection_refused():
-    llm = OpenAIChatModel(base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", retry=FAST)
+    llm = OpenAIChatModel(base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", retry=FAST_RETRY)
     with pytest.raises(ModelError) as info:
         llm.complete(MESSAGES)
     assert (info.value.kind, info.value.attempts) == ("connection", 3)

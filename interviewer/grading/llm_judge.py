@@ -126,12 +126,18 @@ def feedback_prefix(task: GradeTask) -> list[Message]:
     return [system, Message("user", user.content.strip())]
 
 
-def focus(grade: Grade) -> tuple[int, KeyPointResult] | None:
-    """The key point the feedback is about: the first contradicted, else missed, else only named; None if all covered."""
-    for wanted in ("contradicted", "missed", "partly"):
+# How the feedback names the focus point's verdict: (in code's lead sentence, in the prompt's focus line)
+_FOCUS_WORDS = {"contradicted": ("you contradicted", "contradicted"), "missed": ("missing", "missed"),
+                "partly": ("named but not explained", "only named, not explained")}
+
+
+def focus(grade: Grade) -> tuple[int, KeyPointResult, str] | None:
+    """The key point the feedback is about, with its verdict: the first contradicted, else missed, else only named;
+    None if all are covered."""
+    for verdict in _FOCUS_WORDS:
         for i, kp in enumerate(grade.key_points, 1):
-            if (kp.contradicted if wanted == "contradicted" else kp.status == wanted and not kp.contradicted):
-                return i, kp
+            if (kp.contradicted if verdict == "contradicted" else kp.status == verdict):
+                return i, kp, verdict
     return None
 
 
@@ -143,10 +149,8 @@ def feedback_lead(grade: Grade) -> str:
     found = focus(grade)
     if found is None:
         return f"You covered all {total} key points."
-    _, kp = found
-    point = kp.point.strip().rstrip(".")
-    what = ("you contradicted" if kp.contradicted else "missing" if kp.status == "missed" else "named but not explained")
-    return f"You covered {covered} of {total} key points; {what}: \"{point}\"."
+    _, kp, verdict = found
+    return f"You covered {covered} of {total} key points; {_FOCUS_WORDS[verdict][0]}: \"{kp.point.strip().rstrip('.')}\"."
 
 
 def _focus_line(grade: Grade) -> str:
@@ -154,10 +158,9 @@ def _focus_line(grade: Grade) -> str:
     found = focus(grade)
     if found is None:
         return "Every key point was covered."
-    i, kp = found
-    status = "contradicted" if kp.contradicted else "missed" if kp.status == "missed" else "only named, not explained"
-    line = f"Key point {i} was {status}: {kp.point.strip()}"
-    if kp.contradicted and kp.evidence:
+    i, kp, verdict = found
+    line = f"Key point {i} was {_FOCUS_WORDS[verdict][1]}: {kp.point.strip()}"
+    if verdict == "contradicted" and kp.evidence:
         # the only candidate text in this prompt: the sentence that contradicts the point, screened, fenced, short
         line += f"\nThe candidate wrote: {fence(kp.evidence[:FEEDBACK_EVIDENCE_CHARS])}"
     return line

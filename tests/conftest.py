@@ -20,7 +20,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_RETRY = RetryPolicy(retries=2, backoff=0.001, max_delay=0.01)  # stub-backed model tests: real retries, no waits
-SEED = ROOT.parent / "shared" / "seeds" / "ml-system-design-interview.txt"
+# A copy of ../shared/seeds/ml-system-design-interview.txt (the first bank's source), so a clone tests on its own.
+SEED = ROOT / "tests" / "data" / "ml-system-design-interview.txt"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -34,7 +34,7 @@ import pandas as pd  # noqa: E402
 
 from interviewer.config import Settings, get_settings  # noqa: E402
 from interviewer.errors import ConfigError  # noqa: E402
-from interviewer.session import Deps, build_deps  # noqa: E402
+from interviewer.interview.deps import Deps, build_deps  # noqa: E402
 from interviewer.store import Store  # noqa: E402
 from webui import callbacks as cb  # noqa: E402
 from webui.api import register_api  # noqa: E402
@@ -43,22 +43,35 @@ from webui.sessions import Sessions, app_secret, user_of  # noqa: E402
 
 CSS = (Path(__file__).parent / "webui" / "style.css").read_text(encoding="utf-8")
 FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]  # no web fonts: offline
-ACTIONS = {"hint": "Hint", "probe": "Probe me", "skip": "Skip", "next": "Next question", "repeat": "Repeat",
-           "end": "End interview"}
+ACTIONS = {
+    "hint": "Hint",
+    "probe": "Probe me",
+    "skip": "Skip",
+    "next": "Next question",
+    "repeat": "Repeat",
+    "end": "End interview",
+}
 DIFFICULTIES = [("Adaptive", "adaptive"), ("Easy", "1"), ("Medium", "2"), ("Hard", "3")]
 MODES = [("Study: feedback after each answer", "study"), ("Exam: feedback at the end", "exam")]
-HOW_IT_WORKS = ('<div class="iv-card"><div class="iv-kicker">How it works</div><ol>'
-                "<li>Answer each question as you would in a real interview.</li>"
-                "<li>Ask for a hint, a follow-up probe, or to skip, with the buttons or in your own words.</li>"
-                "<li>Each answer is graded against the key points of a written rubric, with the sentences of yours "
-                "that cover them.</li><li>Finish with a report: scores per topic, what to study next, Markdown and "
-                "JSON exports.</li></ol></div>")
+HOW_IT_WORKS = (
+    '<div class="iv-card"><div class="iv-kicker">How it works</div><ol>'
+    "<li>Answer each question as you would in a real interview.</li>"
+    "<li>Ask for a hint, a follow-up probe, or to skip, with the buttons or in your own words.</li>"
+    "<li>Each answer is graded against the key points of a written rubric, with the sentences of yours "
+    "that cover them.</li><li>Finish with a report: scores per topic, what to study next, Markdown and "
+    "JSON exports.</li></ol></div>"
+)
 PRIVATE = {"api_visibility": "private"}  # UI events stay out of the documented API (see webui/api.py)
 
 
 def theme() -> gr.themes.Base:
-    return gr.themes.Soft(primary_hue="indigo", secondary_hue="violet", neutral_hue="slate", font=FONTS,
-                          font_mono=["ui-monospace", "SFMono-Regular", "monospace"])
+    return gr.themes.Soft(
+        primary_hue="indigo",
+        secondary_hue="violet",
+        neutral_hue="slate",
+        font=FONTS,
+        font_mono=["ui-monospace", "SFMono-Regular", "monospace"],
+    )
 
 
 def _setup_panel(ui: cb.Ui, banks: list[tuple[str, str]], topics: list[str], backend: str) -> None:
@@ -66,40 +79,78 @@ def _setup_panel(ui: cb.Ui, banks: list[tuple[str, str]], topics: list[str], bac
         with gr.Column(scale=3, elem_id="iv-setup-card"):
             gr.Markdown("### Set up your interview")
             with gr.Row():
-                ui.bank_in = gr.Dropdown(banks, value=[], multiselect=True, label="Question banks",
-                                         info="Empty = all banks", elem_id="setup-banks")
-                ui.topic_in = gr.Dropdown(topics, value=[], multiselect=True, label="Topics",
-                                          info="Empty = all topics", elem_id="setup-topics")
+                ui.bank_in = gr.Dropdown(
+                    banks,
+                    value=[],
+                    multiselect=True,
+                    label="Question banks",
+                    info="Empty = all banks",
+                    elem_id="setup-banks",
+                )
+                ui.topic_in = gr.Dropdown(
+                    topics,
+                    value=[],
+                    multiselect=True,
+                    label="Topics",
+                    info="Empty = all topics",
+                    elem_id="setup-topics",
+                )
             with gr.Row():
-                ui.difficulty_in = gr.Radio(DIFFICULTIES, value="adaptive", label="Difficulty",
-                                            info="Adaptive moves up after strong answers, down after weak ones")
+                ui.difficulty_in = gr.Radio(
+                    DIFFICULTIES,
+                    value="adaptive",
+                    label="Difficulty",
+                    info="Adaptive moves up after strong answers, down after weak ones",
+                )
                 ui.mode_in = gr.Radio(MODES, value="study", label="Mode", elem_id="setup-mode")
             ui.count_in = gr.Slider(1, 15, value=5, step=1, label="Number of questions", elem_id="setup-count")
             ui.start = gr.Button("Start interview", variant="primary", size="lg", elem_id="start")
         with gr.Column(scale=2):
-            gr.HTML(f'<div class="iv-card"><div class="iv-kicker">Language model</div><div>{esc(backend)}</div>'
-                    '<div class="iv-meta">If the model fails mid-answer you still get the offline grade, and can '
-                    "retry the feedback.</div></div>")
+            gr.HTML(
+                f'<div class="iv-card"><div class="iv-kicker">Language model</div><div>{esc(backend)}</div>'
+                '<div class="iv-meta">If the model fails mid-answer you still get the offline grade, and can '
+                "retry the feedback.</div></div>"
+            )
             gr.HTML(HOW_IT_WORKS)
 
 
 def _interview_panel(ui: cb.Ui) -> None:
     with gr.Row(visible=False, equal_height=False) as ui.interview_view:
         with gr.Column(scale=3):
-            ui.chat = gr.Chatbot(elem_id="chat", height=540, show_label=False, layout="bubble",
-                                 group_consecutive_messages=False, buttons=["copy_all"],
-                                 placeholder="The interviewer is getting ready…")
+            ui.chat = gr.Chatbot(
+                elem_id="chat",
+                height=540,
+                show_label=False,
+                layout="bubble",
+                group_consecutive_messages=False,
+                buttons=["copy_all"],
+                placeholder="The interviewer is getting ready…",
+            )
             with gr.Row(equal_height=True):
-                ui.composer = gr.Textbox(placeholder="Type your answer… (Enter sends, Shift+Enter for a new line)",
-                                         show_label=False, lines=1, max_lines=12, scale=8, elem_id="composer",
-                                         autofocus=True)
+                ui.composer = gr.Textbox(
+                    placeholder="Type your answer… (Enter sends, Shift+Enter for a new line)",
+                    show_label=False,
+                    lines=1,
+                    max_lines=12,
+                    scale=8,
+                    elem_id="composer",
+                    autofocus=True,
+                )
                 ui.send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="send")
             with gr.Row(elem_id="iv-actions"):
-                ui.buttons = {kind: gr.Button(label, size="sm", elem_id=f"btn-{kind}", interactive=False,
-                                              variant="stop" if kind == "end" else "secondary")
-                              for kind, label in ACTIONS.items()}
-            ui.retry = gr.Button("Retry feedback with the model", visible=False, size="sm", variant="primary",
-                                 elem_id="btn-retry")
+                ui.buttons = {
+                    kind: gr.Button(
+                        label,
+                        size="sm",
+                        elem_id=f"btn-{kind}",
+                        interactive=False,
+                        variant="stop" if kind == "end" else "secondary",
+                    )
+                    for kind, label in ACTIONS.items()
+                }
+            ui.retry = gr.Button(
+                "Retry feedback with the model", visible=False, size="sm", variant="primary", elem_id="btn-retry"
+            )
         with gr.Column(scale=2, min_width=300):
             with gr.Row():
                 ui.to_report = gr.Button("View report", size="sm", elem_id="btn-report")
@@ -112,14 +163,24 @@ def _report_tab(ui: cb.Ui) -> None:
     with gr.Column(visible=False) as ui.report_view:
         ui.report_head = gr.HTML(elem_id="report-head")
         with gr.Row(equal_height=False):
-            ui.report_plot = gr.BarPlot(pd.DataFrame({"topic": [], "score": [], "result": []}), x="topic", y="score",
-                                        color="result", color_map={"pass": "#10b981", "below pass": "#f59e0b"},
-                                        y_lim=[0, 10], title="Score by topic", height=260, scale=3,
-                                        y_title="score /10", x_title="")
+            ui.report_plot = gr.BarPlot(
+                pd.DataFrame({"topic": [], "score": [], "result": []}),
+                x="topic",
+                y="score",
+                color="result",
+                color_map={"pass": "#10b981", "below pass": "#f59e0b"},
+                y_lim=[0, 10],
+                title="Score by topic",
+                height=260,
+                scale=3,
+                y_title="score /10",
+                x_title="",
+            )
             with gr.Column(scale=1, min_width=200):
                 gr.Markdown("**Export**")
-                ui.download_md = gr.DownloadButton("Download Markdown", visible=False, variant="primary",
-                                                   elem_id="download-md")
+                ui.download_md = gr.DownloadButton(
+                    "Download Markdown", visible=False, variant="primary", elem_id="download-md"
+                )
                 ui.download_json = gr.DownloadButton("Download JSON", visible=False, elem_id="download-json")
         ui.report_questions = gr.HTML(elem_id="report-questions")
 
@@ -130,26 +191,43 @@ def _history_tab(ui: cb.Ui) -> None:
         ui.picked = gr.Markdown(elem_id="history-picked")
         ui.open_report = gr.Button("Open report", size="sm", scale=0, min_width=120, elem_id="history-open")
         ui.resume = gr.Button("Resume", size="sm", scale=0, min_width=100, elem_id="history-resume")
-        ui.retry_weak = gr.Button("Retry weak questions", variant="primary", size="sm", scale=0, min_width=180,
-                                  elem_id="retry-weak")
+        ui.retry_weak = gr.Button(
+            "Retry weak questions", variant="primary", size="sm", scale=0, min_width=180, elem_id="retry-weak"
+        )
         ui.refresh = gr.Button("Refresh", size="sm", scale=0, min_width=90)
-    ui.table = gr.Dataframe(interactive=False, wrap=True, max_height=360, elem_id="history-table",
-                            column_widths=["16%", "11%", "8%", "10%", "8%", "47%"])
-    ui.trend = gr.LinePlot(pd.DataFrame({"interview": [], "topic": [], "score": []}), x="interview", y="score",
-                           color="topic", y_lim=[0, 10], title="Score trend by topic", height=280,
-                           x_title="interview", y_title="score /10")
+    ui.table = gr.Dataframe(
+        interactive=False,
+        wrap=True,
+        max_height=360,
+        elem_id="history-table",
+        column_widths=["16%", "11%", "8%", "10%", "8%", "47%"],
+    )
+    ui.trend = gr.LinePlot(
+        pd.DataFrame({"interview": [], "topic": [], "score": []}),
+        x="interview",
+        y="score",
+        color="topic",
+        y_lim=[0, 10],
+        title="Score trend by topic",
+        height=280,
+        x_title="interview",
+        y_title="score /10",
+    )
 
 
 def _as_user(fn: Callable, *bound: Any, **options: Any) -> Callable:
     """`fn(*bound, *inputs, **options, user=...)` as a Gradio callback: Gradio fills the annotated `request`
     parameter, which carries the logged-in user (None without auth)."""
     if inspect.isgeneratorfunction(fn):
+
         def stream(request: gr.Request, *inputs: Any) -> Any:
             yield from fn(*bound, *inputs, **options, user=user_of(request))
+
         return stream
 
     def call(request: gr.Request, *inputs: Any) -> Any:
         return fn(*bound, *inputs, **options, user=user_of(request))
+
     return call
 
 
@@ -187,8 +265,9 @@ def build_app(deps: Deps, store: Store | None = None, sessions: Sessions | None 
     ui = cb.Ui()
     with gr.Blocks(title="Mock Interviewer") as demo:
         ui.token = gr.State("")
-        ui.browser = gr.BrowserState("", storage_key="interviewer-session",
-                                     secret=hmac.new(secret, b"browser-state", hashlib.sha256).hexdigest())
+        ui.browser = gr.BrowserState(
+            "", storage_key="interviewer-session", secret=hmac.new(secret, b"browser-state", hashlib.sha256).hexdigest()
+        )
         gr.HTML(header_html(backend))
         with gr.Row(visible=False, elem_id="iv-banner") as ui.banner:
             ui.banner_text = gr.Markdown()
@@ -230,8 +309,15 @@ def launch(demo: gr.Blocks, settings: Settings, **kw: Any) -> Any:
     kw.setdefault("server_name", settings.host)
     kw.setdefault("server_port", settings.port)
     kw.setdefault("max_threads", max(40, 2 * settings.concurrency))
-    return demo.launch(auth=parse_logins(settings.auth), share=False, show_error=True, theme=theme(), css=CSS,
-                       footer_links=["api"], **kw)
+    return demo.launch(
+        auth=parse_logins(settings.auth),
+        share=False,
+        show_error=True,
+        theme=theme(),
+        css=CSS,
+        footer_links=["api"],
+        **kw,
+    )
 
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
@@ -242,9 +328,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Serve the mock interviewer web app (settings: README.md).")
     parser.add_argument("--host", help="address to bind (default INTERVIEWER_HOST or 127.0.0.1; 0.0.0.0 = all)")
     parser.add_argument("--port", type=int, help="port (default INTERVIEWER_PORT or 7860)")
-    parser.add_argument("--auth", metavar="USER:PASSWORD", action="append",
-                        help="require a login (repeat for more users; default INTERVIEWER_AUTH, comma-separated); "
-                             "each user sees only their own history")
+    parser.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        action="append",
+        help="require a login (repeat for more users; default INTERVIEWER_AUTH, comma-separated); "
+        "each user sees only their own history",
+    )
     return parser.parse_args(argv)
 
 
@@ -272,9 +362,7 @@ def main(argv: Sequence[str] = ()) -> None:
         launch(build_app(deps, Store.open(settings)), settings)
     finally:
         logging.getLogger("interviewer.app").info("shutting down: closing the language model")
-        close = getattr(deps.llm, "close", None)
-        if callable(close):
-            close()
+        deps.close()
 
 
 if __name__ == "__main__":

@@ -31,14 +31,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from interviewer.embeddings import get_model  # noqa: E402
+from interviewer.errors import InterviewerError  # noqa: E402
 from interviewer.grading import evidence as ev  # noqa: E402
 from interviewer.grading import guards, metrics, offline  # noqa: E402
-from interviewer.knowledge import load_banks  # noqa: E402
-from interviewer.grading.text import content_stems  # noqa: E402
 from interviewer.grading.model import PARAMS_PATH, load_params, probability_to_score  # noqa: E402
-from interviewer.errors import InterviewerError  # noqa: E402
 from interviewer.grading.types import PASS_MARK, GradeExemplar, GradeTask  # noqa: E402
+from interviewer.knowledge.bank import load_banks  # noqa: E402
+from interviewer.knowledge.embeddings import get_model  # noqa: E402
+from interviewer.text import content_stems  # noqa: E402
 
 CORPORA = ("scientsbank", "beetle")
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -66,13 +66,27 @@ def featurise(raw: list[dict], corpus: str) -> list[Row]:
     rows = []
     raw_vecs = get_model().embed([r["answer"] for r in raw])
     for r, raw_vec in zip(raw, raw_vecs):
-        task = GradeTask(question=r["question"], reference_answers=tuple(r.get("reference_answers") or [r["reference_answer"]]))
+        task = GradeTask(
+            question=r["question"], reference_answers=tuple(r.get("reference_answers") or [r["reference_answer"]])
+        )
         screened, evidence = offline.gather(task, r["answer"])
         cap = 0.0 if evidence is None else guards.cap_for(screened.flags, screened.only_lists)
         feats = evidence.features if evidence else {f: 0.0 for f in ev.KNN_FEATURES}
         vec = evidence.answer_vec if evidence else raw_vec
         stems = evidence.stems if evidence else frozenset()
-        rows.append(Row(corpus, r["question_id"], int(r["label"] == "correct"), dict(feats), vec, raw_vec, cap, stems, frozenset(content_stems(r["answer"]))))
+        rows.append(
+            Row(
+                corpus,
+                r["question_id"],
+                int(r["label"] == "correct"),
+                dict(feats),
+                vec,
+                raw_vec,
+                cap,
+                stems,
+                frozenset(content_stems(r["answer"])),
+            )
+        )
     return rows
 
 
@@ -104,7 +118,12 @@ def fit(X: np.ndarray, y: np.ndarray, C: float) -> dict:
         lr.fit(Xs, y)
     else:  # each row once as positive with weight y and once as negative with weight 1 - y
         lr.fit(np.vstack([Xs, Xs]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[y, 1 - y])
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0])}
+    return {
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": lr.coef_[0].tolist(),
+        "intercept": float(lr.intercept_[0]),
+    }
 
 
 def predict(model: dict, X: np.ndarray) -> np.ndarray:
@@ -158,7 +177,9 @@ def calibrate(train: list[Row], folds: int) -> tuple[dict, dict]:
         model = fit(X, y, C) | {"features": list(names), "threshold": t, "C": C}
         models[name] = model
         oof = scores(trials[C], caps, t)
-        report[name] = {c: binary_metrics(y[m], oof[m]) for c in CORPORA if (m := np.array([r.corpus == c for r in train])).any()}
+        report[name] = {
+            c: binary_metrics(y[m], oof[m]) for c in CORPORA if (m := np.array([r.corpus == c for r in train])).any()
+        }
         report[name]["C"], report[name]["threshold"] = C, t
         report[name]["coef"] = dict(zip(names, np.round(model["coef"], 3).tolist()))
     return models, report
@@ -174,8 +195,21 @@ def bank_rows() -> list[Row]:
                 screened, evidence = offline.gather(task, e.answer)
                 cap = 0.0 if evidence is None else guards.cap_for(screened.flags, screened.only_lists)
                 feats = evidence.features if evidence else {f: 0.0 for f in ev.LONG_KNN_FEATURES}
-                rows.append(Row("banks", q.id, e.score / 10, dict(feats), evidence.answer_vec if evidence else raw_vec, raw_vec, cap,
-                                evidence.stems if evidence else frozenset(), frozenset(content_stems(e.answer))))  # fmt: skip
+                vec = evidence.answer_vec if evidence else raw_vec
+                stems = evidence.stems if evidence else frozenset()
+                rows.append(
+                    Row(
+                        "banks",
+                        q.id,
+                        e.score / 10,
+                        dict(feats),
+                        vec,
+                        raw_vec,
+                        cap,
+                        stems,
+                        frozenset(content_stems(e.answer)),
+                    )
+                )
     return rows
 
 
@@ -189,7 +223,13 @@ def calibrate_long(rows: list[Row], folds: int) -> tuple[dict, dict]:
         C = max(C_GRID, key=lambda c: metrics.spearman(y, trials[c]))
         models[name] = fit(X, y, C) | {"features": list(names), "threshold": PASS_MARK / 10, "C": C}
         oof = trials[C]
-        bands = {"excellent": y >= 0.9, "strong": (y >= 0.7) & (y < 0.9), "partial": (y >= 0.4) & (y < 0.7), "weak": (y >= 0.15) & (y < 0.4), "wrong": y < 0.15}
+        bands = {
+            "excellent": y >= 0.9,
+            "strong": (y >= 0.7) & (y < 0.9),
+            "partial": (y >= 0.4) & (y < 0.7),
+            "weak": (y >= 0.15) & (y < 0.4),
+            "wrong": y < 0.15,
+        }
         report[name] = {
             **{k: v for k, v in metrics.numeric(10 * y, oof).items() if k != "human_range"},
             "pass_agreement": binary_metrics(y >= PASS_MARK / 10, oof),
@@ -206,7 +246,9 @@ def test_report(models: dict, test: list[Row]) -> dict:
         X = matrix(test, tuple(model["features"]))
         s = scores(predict(model, X), np.array([r.cap for r in test]), model["threshold"])
         y = np.array([r.y for r in test])
-        out[name] = {c: binary_metrics(y[m], s[m]) for c in CORPORA if (m := np.array([r.corpus == c for r in test])).any()}
+        out[name] = {
+            c: binary_metrics(y[m], s[m]) for c in CORPORA if (m := np.array([r.corpus == c for r in test])).any()
+        }
     return out
 
 
@@ -238,8 +280,16 @@ def llm_rows(data: Path, n: int, cache: Path, exemplars: bool = True) -> list[di
         raw = load(data / f"{corpus}-train.jsonl")
         picked = [raw[i] for i in np.linspace(0, len(raw) - 1, n // len(CORPORA)).round().astype(int)]
         for r in picked[sum(d["corpus"] == corpus for d in done) :]:
-            others = tuple(GradeExemplar(answer=o["answer"], score=10.0 * (o["label"] == "correct")) for o in raw if o["question_id"] == r["question_id"] and o is not r)
-            task = GradeTask(question=r["question"], reference_answers=tuple(r["reference_answers"]), exemplars=others if exemplars else ())
+            others = tuple(
+                GradeExemplar(answer=o["answer"], score=10.0 * (o["label"] == "correct"))
+                for o in raw
+                if o["question_id"] == r["question_id"] and o is not r
+            )
+            task = GradeTask(
+                question=r["question"],
+                reference_answers=tuple(r["reference_answers"]),
+                exemplars=others if exemplars else (),
+            )
             assessment = offline.assess(task, r["answer"])
             if assessment.evidence is None:
                 continue
@@ -248,8 +298,15 @@ def llm_rows(data: Path, n: int, cache: Path, exemplars: bool = True) -> list[di
             except InterviewerError as exc:
                 print(f"skipped {r['question_id']}: {exc}", file=sys.stderr)
                 continue
-            row = {"corpus": corpus, "qid": r["question_id"], "y": int(r["label"] == "correct"), "cap": assessment.cap,
-                   "model": load_params().name_for(task), "features": assessment.evidence.features, "llm_coverage": sum(VALUE[v] for v in verdicts) / len(verdicts)}  # fmt: skip
+            row = {
+                "corpus": corpus,
+                "qid": r["question_id"],
+                "y": int(r["label"] == "correct"),
+                "cap": assessment.cap,
+                "model": load_params().name_for(task),
+                "features": assessment.evidence.features,
+                "llm_coverage": sum(VALUE[v] for v in verdicts) / len(verdicts),
+            }
             done.append(row)
             with cache.open("a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -267,7 +324,11 @@ def calibrate_combine(rows: list[dict], folds: int) -> tuple[dict, dict]:
     t = best_threshold(y, p, caps)
     offline_p = out_of_fold(X[:, :1], y, groups, 1.0, folds)
     t0 = best_threshold(y, offline_p, caps)
-    report = {"rows": len(rows), "cv_combined": binary_metrics(y, scores(p, caps, t)), "cv_offline_only": binary_metrics(y, scores(offline_p, caps, t0))}
+    report = {
+        "rows": len(rows),
+        "cv_combined": binary_metrics(y, scores(p, caps, t)),
+        "cv_offline_only": binary_metrics(y, scores(offline_p, caps, t0)),
+    }
     model = fit(X, y, 1.0) | {"features": list(names), "threshold": t, "C": 1.0}
     report["coef"] = dict(zip(names, np.round(model["coef"], 3).tolist()))
     return model, report
@@ -282,12 +343,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, help="pickle of featurised rows: reused when present (for tuning)")
     parser.add_argument("--llm-rows", type=int, default=0, help="only fit the LLM combination, on N train rows")
     parser.add_argument("--llm-cache", type=Path, default=Path(tempfile.gettempdir()) / "grader_llm_verdicts.jsonl")
-    parser.add_argument("--llm-no-exemplars", action="store_true", help="fit the combination for questions without graded exemplars")
+    parser.add_argument(
+        "--llm-no-exemplars", action="store_true", help="fit the combination for questions without graded exemplars"
+    )
     args = parser.parse_args(argv)
     started = time.time()
     if args.llm_rows:  # adds "combine" to the existing parameters
         name = "combine_base" if args.llm_no_exemplars else "combine"
-        model, report = calibrate_combine(llm_rows(args.data, args.llm_rows, args.llm_cache, not args.llm_no_exemplars), args.folds)
+        model, report = calibrate_combine(
+            llm_rows(args.data, args.llm_rows, args.llm_cache, not args.llm_no_exemplars), args.folds
+        )
         params = json.loads(args.out.read_text())
         params["models"].pop(name, None)
         gain = report["cv_combined"]["macro_f1"] - report["cv_offline_only"]["macro_f1"]
@@ -316,7 +381,11 @@ def main(argv: list[str] | None = None) -> None:
     }
     args.out.write_text(json.dumps(params, indent=1) + "\n", encoding="utf-8")
     short = {k: v for k, v in models.items() if not k.startswith("long_")}
-    report = {"cv_by_question": cv, "test_unseen_answers": test_report(short, test), "seconds": round(time.time() - started)}
+    report = {
+        "cv_by_question": cv,
+        "test_unseen_answers": test_report(short, test),
+        "seconds": round(time.time() - started),
+    }
     print(json.dumps(report, indent=2))
 
 

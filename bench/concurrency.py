@@ -39,10 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
+import loadkit  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
-import loadkit  # noqa: E402
-from interviewer.knowledge import load_bank  # noqa: E402
+from interviewer.knowledge.bank import load_bank  # noqa: E402
 
 SETUP = {"banks": ["ml_system_design"], "count": 2, "mode": "study", "difficulty": "adaptive"}
 SCRIPT = ["start", "answer", "next", "answer", "next"]
@@ -87,8 +87,13 @@ class Candidate:
             for kind in SCRIPT:
                 args: tuple = (self.setup,) if kind == "start" else (sid,)
                 if kind == "answer":
-                    args = (sid, " ".join(f"In {self.marker}, {p[0].lower()}{p[1:].replace(';', ',')}."
-                                          for p in KEY_POINTS[question["id"]]))
+                    args = (
+                        sid,
+                        " ".join(
+                            f"In {self.marker}, {p[0].lower()}{p[1:].replace(';', ',')}."
+                            for p in KEY_POINTS[question["id"]]
+                        ),
+                    )
                 began = time.perf_counter()
                 r = self._call(kind, *args)
                 self.turns.append((kind, time.perf_counter() - began))
@@ -142,17 +147,27 @@ def run_level(n: int, url: str, calls: list[int], latency: float, app_pid: int, 
     throughput = done / wall
     ideal = n * len(SCRIPT) / ideal_per_candidate
     return {
-        "client": "rest_sse" if lean else "gradio_client", "candidates": n, "turns": done, "wall_s": round(wall, 3),
-        "throughput_turns_per_s": round(throughput, 3), "ideal_turns_per_s": round(ideal, 3),
+        "client": "rest_sse" if lean else "gradio_client",
+        "candidates": n,
+        "turns": done,
+        "wall_s": round(wall, 3),
+        "throughput_turns_per_s": round(throughput, 3),
+        "ideal_turns_per_s": round(ideal, 3),
         "efficiency": round(throughput / ideal, 3),
-        "turn_latency_s": {"p50": pct([s for _, s in turns], 0.5), "p95": pct([s for _, s in turns], 0.95),
-                           "max": pct([s for _, s in turns], 1.0)},
+        "turn_latency_s": {
+            "p50": pct([s for _, s in turns], 0.5),
+            "p95": pct([s for _, s in turns], 0.95),
+            "max": pct([s for _, s in turns], 1.0),
+        },
         "per_kind_p95_s": {kind: pct([s for k, s in turns if k == kind], 0.95) for kind in dict.fromkeys(SCRIPT)},
         "slowdown_vs_ideal": {"p50": pct(slowdown, 0.5), "p95": pct(slowdown, 0.95)},
-        "app_cpu_s": round(cpu, 2), "app_cpu_ms_per_turn": round(cpu / max(done, 1) * 1000, 1),
+        "app_cpu_s": round(cpu, 2),
+        "app_cpu_ms_per_turn": round(cpu / max(done, 1) * 1000, 1),
         "client_cpu_s": round(client_cpu, 2),
         # what the machine's cores allow at best: the CPU the app and the clients used, spread over every core
-        "cpu_bound_efficiency_ceiling": round(min(1.0, os.cpu_count() * ideal_per_candidate / max(cpu + client_cpu, 1e-9)), 3),
+        "cpu_bound_efficiency_ceiling": round(
+            min(1.0, os.cpu_count() * ideal_per_candidate / max(cpu + client_cpu, 1e-9)), 3
+        ),
         "errors": [e for c in candidates for e in c.errors][:10],
         "error_count": sum(len(c.errors) for c in candidates),
         "leaks": [e for c in candidates for e in c.leaks][:10],
@@ -174,7 +189,8 @@ def raw_llm_call_s(base_url: str, rounds: int = 7) -> dict[str, float]:
         for _ in range(rounds):
             began = time.perf_counter()
             with client.chat.completions.with_streaming_response.create(
-                    model="stub-model", messages=messages, temperature=0, stream=True, **extra) as response:
+                model="stub-model", messages=messages, temperature=0, stream=True, **extra
+            ) as response:
                 for _line in response.iter_lines():
                     pass
             samples.append(time.perf_counter() - began)
@@ -203,10 +219,12 @@ def overhead(url: str, calls: list[int], raw_call: float, rounds: int, app_pid: 
                     by_kind.setdefault(kind, []).append(s / (k * raw_call))
                 else:
                     zero_call.append(s)
-        out[label] = {"app_over_raw_llm": round(app_s / llm_s, 4),
-                      "added_ms_per_model_turn": round((app_s - llm_s) / (rounds * sum(1 for k in calls if k)) * 1000, 1),
-                      "turn_without_model_ms_p50": round(statistics.median(zero_call) * 1000, 1) if zero_call else None,
-                      "app_over_raw_llm_by_turn_p50": {k: round(statistics.median(v), 3) for k, v in by_kind.items()}}
+        out[label] = {
+            "app_over_raw_llm": round(app_s / llm_s, 4),
+            "added_ms_per_model_turn": round((app_s - llm_s) / (rounds * sum(1 for k in calls if k)) * 1000, 1),
+            "turn_without_model_ms_p50": round(statistics.median(zero_call) * 1000, 1) if zero_call else None,
+            "app_over_raw_llm_by_turn_p50": {k: round(statistics.median(v), 3) for k, v in by_kind.items()},
+        }
     out["app_cpu_ms_per_turn_p50"] = {kind: round(statistics.median(v) * 1000, 1) for kind, v in cpu.items()}
     return out
 
@@ -217,14 +235,22 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, help="INTERVIEWER_CONCURRENCY for the app (default: the app's)")
     parser.add_argument("--overhead-rounds", type=int, default=5)
-    parser.add_argument("--client", choices=["gradio_client", "rest_sse", "both"], default="both",
-                        help="load generator: gradio_client (as users would), the lean REST client, or each in turn")
+    parser.add_argument(
+        "--client",
+        choices=["gradio_client", "rest_sse", "both"],
+        default="both",
+        help="load generator: gradio_client (as users would), the lean REST client, or each in turn",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="interviewer-load-"))
     env = {"INTERVIEWER_CONCURRENCY": str(args.concurrency)} if args.concurrency else {}
-    result: dict[str, Any] = {"definitions": __doc__.split("Definitions (also written into the JSON):")[1].strip(),
-                              "latency_s": args.latency, "script": SCRIPT, "load_avg_1m_before": loadkit.load_avg()}
+    result: dict[str, Any] = {
+        "definitions": __doc__.split("Definitions (also written into the JSON):")[1].strip(),
+        "latency_s": args.latency,
+        "script": SCRIPT,
+        "load_avg_1m_before": loadkit.load_avg(),
+    }
     with loadkit.stub_process(tmp, args.latency) as stub, loadkit.app_process(stub.base_url, tmp, **env) as app:
         result["app_start_s"] = round(app.started_s, 2)
         result["app_concurrency"] = args.concurrency or "default"
@@ -258,8 +284,11 @@ def main() -> None:
         "efficiency_at_32_ge_0.8": {lv["client"]: lv["efficiency"] >= 0.8 for lv in levels if lv["candidates"] == 32},
         "zero_errors": all(lv["error_count"] == 0 for lv in levels),
         "zero_leaks": all(lv["leak_count"] == 0 for lv in levels),
-        "overhead_le_1.05": {k: result["overhead"][k].get("app_over_raw_llm", 99) <= 1.05
-                             for k in ("gradio_client", "rest_sse") if k in result["overhead"]},
+        "overhead_le_1.05": {
+            k: result["overhead"][k].get("app_over_raw_llm", 99) <= 1.05
+            for k in ("gradio_client", "rest_sse")
+            if k in result["overhead"]
+        },
     }
     text = json.dumps(result, indent=2)
     if args.out:

@@ -19,13 +19,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from interviewer.batch import eval_file  # noqa: E402
+from interviewer.grading.batch import eval_file  # noqa: E402
 
 CORPORA = ("scientsbank", "beetle")
 
 
 def _brief(report: dict) -> dict:
-    return {k: report[k] for k in ("graded", "binary", "numeric", "latency_ms", "modes", "flags", "skipped") if k in report}
+    return {
+        k: report[k] for k in ("graded", "binary", "numeric", "latency_ms", "modes", "flags", "skipped") if k in report
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

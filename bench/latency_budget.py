@@ -16,7 +16,7 @@ total) and offline_s = the grade step less its model call. Greetings and transit
 (Deps.llm_parts empty) so only the answer's own calls are timed. Answers are the bank's graded exemplars of the
 seed bank (strong, partial, weak), each question new to the process, as in a real interview: the first grade of
 a question needs its rubric and exemplars embedded (task vectors) and the feedback prompt's prefix evaluated by the
-model: session.default_prepare does both in the background when the question is asked; the bench submits once that
+model: interview.warmup.Warmer does both in the background when the question is asked; the bench submits once that
 is done (prepare_s: how long it took, prefill_s: the model's part) and task_vectors_s times the embedding
 separately, after the run, on a fresh embedder.
 """
@@ -38,10 +38,11 @@ from typing import Any, Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from interviewer.config import Settings  # noqa: E402
-from interviewer.knowledge import load_bank  # noqa: E402
+from interviewer.interview.deps import Deps, build_deps  # noqa: E402
+from interviewer.interview.session import new_session, stream_step  # noqa: E402
+from interviewer.interview.state import Action, Setup  # noqa: E402
+from interviewer.knowledge.bank import load_bank  # noqa: E402
 from interviewer.llm import Message  # noqa: E402
-from interviewer.session import Deps, build_deps, new_session, stream_step, wait_prepared  # noqa: E402
-from interviewer.state import Action, Setup  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_BANK = ROOT / "knowledge" / "ml_system_design.yaml"
@@ -56,11 +57,20 @@ class TimedModel:
     def __init__(self, model: Any):
         self.model, self.name, self.calls = model, model.name, []
 
-    def _record(self, kind: str, messages: list[Message], began: float, first: float | None, reply_chars: int = 0) -> None:
+    def _record(
+        self, kind: str, messages: list[Message], began: float, first: float | None, reply_chars: int = 0
+    ) -> None:
         now = time.perf_counter()
-        self.calls.append({"kind": kind, "prompt_chars": sum(len(m.content) for m in messages), "at": began,
-                           "first_s": round((first or now) - began, 3), "total_s": round(now - began, 3),
-                           "reply_chars": reply_chars})
+        self.calls.append(
+            {
+                "kind": kind,
+                "prompt_chars": sum(len(m.content) for m in messages),
+                "at": began,
+                "first_s": round((first or now) - began, 3),
+                "total_s": round(now - began, 3),
+                "reply_chars": reply_chars,
+            }
+        )
 
     def complete(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
         began = time.perf_counter()
@@ -110,7 +120,7 @@ def time_answer(deps: Deps, model: TimedModel, qid: str, text: str) -> dict[str,
     for _ in run:
         pass
     state = run.state
-    warm_s = wait_for_prepare()
+    warm_s = wait_for_prepare(deps)
     prefills = [c for c in model.calls if c["kind"] == "prefill"]
     model.calls.clear()
     marks: dict[str, float] = {}
@@ -133,27 +143,32 @@ def time_answer(deps: Deps, model: TimedModel, qid: str, text: str) -> dict[str,
     streamed = [c["at"] + c["first_s"] for c in calls if c["kind"] == "stream" and c["reply_chars"]]
     if streamed:
         marks["model_first_token_s"] = min(streamed)
-    return {"question_id": qid, "score": rec.score, "prepare_s": warm_s,
-            "prefill_s": prefills[-1]["total_s"] if prefills else None, "grade_mode": rec.grade.mode if rec.grade else None,
-            "feedback_failed": rec.feedback_failed, "answer_chars": len(text),
-            **{k: round(v, 3) for k, v in marks.items()},
-            "offline_s": round(marks.get("graded_s", 0.0) - grade_call, 3), "llm_calls": calls}
+    return {
+        "question_id": qid,
+        "score": rec.score,
+        "prepare_s": warm_s,
+        "prefill_s": prefills[-1]["total_s"] if prefills else None,
+        "grade_mode": rec.grade.mode if rec.grade else None,
+        "feedback_failed": rec.feedback_failed,
+        "answer_chars": len(text),
+        **{k: round(v, 3) for k, v in marks.items()},
+        "offline_s": round(marks.get("graded_s", 0.0) - grade_call, 3),
+        "llm_calls": calls,
+    }
 
 
-def wait_for_prepare(limit: float = 60.0) -> float:
-    """Seconds until the question's warm-up (session.default_prepare: rubric vectors + prompt prefill) is done.
+def wait_for_prepare(deps: Deps, limit: float = 60.0) -> float:
+    """Seconds until the question's warm-up (interview.warmup.Warmer: rubric vectors + prompt prefill) is done.
     The bench answers after it, as a candidate who takes longer than that to type would."""
     began = time.perf_counter()
-    wait_prepared(limit)
+    deps.prepare_fn.wait(limit)
     return round(time.perf_counter() - began, 3)
 
 
 def task_vectors_s(qids: list[str]) -> float:
     """Median time to embed one question's rubric and exemplars (what the first grade of a question adds)."""
-    from interviewer.grader import GradeTask
-    from interviewer.grading import evidence
-
-    from interviewer.embeddings import MiniLM
+    from interviewer.grading import GradeTask, evidence
+    from interviewer.knowledge.embeddings import MiniLM
 
     bank = {q.id: q for q in load_bank(SEED_BANK).questions}
     samples = []
@@ -181,8 +196,9 @@ def main() -> None:
     knowledge.mkdir()
     shutil.copy(SEED_BANK, knowledge / SEED_BANK.name)
     load_before = os.getloadavg()[0]
-    settings = Settings(_env_file=None, backend="embedded", data_dir=tmp / "data", knowledge_dir=knowledge,
-                        llm_threads=args.threads)
+    settings = Settings(
+        _env_file=None, backend="embedded", data_dir=tmp / "data", knowledge_dir=knowledge, llm_threads=args.threads
+    )
     deps = build_deps(settings)
     began = time.perf_counter()
     deps.llm.start()
@@ -200,11 +216,23 @@ def main() -> None:
         deps.llm.model.close()
     structured = [c for r in rows for c in r["llm_calls"] if c["kind"] == "structured"]
     streamed = [c for r in rows for c in r["llm_calls"] if c["kind"] == "stream"]
-    keys = ("graded_s", "scorecard_s", "first_feedback_chunk_s", "model_first_token_s", "feedback_done_s", "step_s", "offline_s")
+    keys = (
+        "graded_s",
+        "scorecard_s",
+        "first_feedback_chunk_s",
+        "model_first_token_s",
+        "feedback_done_s",
+        "step_s",
+        "offline_s",
+    )
     summary = {key: p50(rows, key) for key in keys}
     result = {
-        "model": deps.llm.name, "threads": args.threads, "answers": len(rows), "engine_start_s": round(engine_start, 2),
-        "budget_p50_s": BUDGET, "p50_s": summary,
+        "model": deps.llm.name,
+        "threads": args.threads,
+        "answers": len(rows),
+        "engine_start_s": round(engine_start, 2),
+        "budget_p50_s": BUDGET,
+        "p50_s": summary,
         "met": {k: summary[k] is not None and summary[k] <= v for k, v in BUDGET.items()},
         "where_the_time_goes_p50_s": {
             "offline_assessment": summary["offline_s"],
@@ -212,13 +240,20 @@ def main() -> None:
             "prefill_while_typing": p50(rows, "prefill_s"),
             "llm_grade_call": round(statistics.median(c["total_s"] for c in structured), 3) if structured else None,
             "llm_grade_calls_per_answer": round(len(structured) / len(rows), 2),
-            "llm_grade_prompt_chars": round(statistics.median(c["prompt_chars"] for c in structured)) if structured else None,
+            "llm_grade_prompt_chars": round(statistics.median(c["prompt_chars"] for c in structured))
+            if structured
+            else None,
             "feedback_first_token": round(statistics.median(c["first_s"] for c in streamed), 3) if streamed else None,
             "feedback_total": round(statistics.median(c["total_s"] for c in streamed), 3) if streamed else None,
-            "feedback_prompt_chars": round(statistics.median(c["prompt_chars"] for c in streamed)) if streamed else None,
+            "feedback_prompt_chars": round(statistics.median(c["prompt_chars"] for c in streamed))
+            if streamed
+            else None,
             "feedback_reply_chars": round(statistics.median(c["reply_chars"] for c in streamed)) if streamed else None,
-            "feedback_chars_per_s_after_first": round(statistics.median(
-                c["reply_chars"] / max(c["total_s"] - c["first_s"], 1e-3) for c in streamed), 1) if streamed else None,
+            "feedback_chars_per_s_after_first": round(
+                statistics.median(c["reply_chars"] / max(c["total_s"] - c["first_s"], 1e-3) for c in streamed), 1
+            )
+            if streamed
+            else None,
             "task_vectors_first_grade_of_a_question": task_vectors_s([r["question_id"] for r in rows][:3]),
         },
         "warm_up_answer": {k: v for k, v in warm.items() if k != "llm_calls"},

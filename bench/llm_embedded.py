@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from interviewer.config import Settings  # noqa: E402
-from interviewer.engine import EmbeddedServer  # noqa: E402
+from interviewer.llm.engine import EmbeddedServer  # noqa: E402
 
 RUBRIC = """You are a senior technical interviewer for Python backend roles. Grade the candidate's answer
 against the reference answer and the key points. Be strict but fair: award credit for each key point the
@@ -69,7 +69,11 @@ def stream_once(server: EmbeddedServer, messages: list[dict], max_tokens: int = 
             delta = (event.get("choices") or [{}])[0].get("delta") or {}
             if first is None and delta.get("content"):
                 first = time.perf_counter() - began
-    return {"ttft_s": round(first or float("nan"), 3), "prompt_n": timings.get("prompt_n"), "cache_n": timings.get("cache_n")}
+    return {
+        "ttft_s": round(first or float("nan"), 3),
+        "prompt_n": timings.get("prompt_n"),
+        "cache_n": timings.get("cache_n"),
+    }
 
 
 def speeds(server: EmbeddedServer, messages: list[dict]) -> dict:
@@ -90,8 +94,11 @@ def start(settings: Settings) -> tuple[EmbeddedServer, dict]:
     began = time.perf_counter()
     server.start()
     total = time.perf_counter() - began
-    return server, {"weights_s": round(server.timings["weights_s"], 2), "load_s": round(server.timings["load_s"], 2),
-                    "total_s": round(total, 2)}
+    return server, {
+        "weights_s": round(server.timings["weights_s"], 2),
+        "load_s": round(server.timings["load_s"], 2),
+        "total_s": round(total, 2),
+    }
 
 
 def main() -> None:
@@ -115,8 +122,10 @@ def main() -> None:
                 again = [{"role": "system", "content": system}, {"role": "user", "content": QUESTIONS[(n + 1) % 3]}]
                 cold_runs.append(stream_once(server, first))
                 cached_runs.append(stream_once(server, again))
-            fresh = [{"role": "system", "content": f"Session {uuid.uuid4().hex}.\n{RUBRIC}"},
-                     {"role": "user", "content": QUESTIONS[0]}]
+            fresh = [
+                {"role": "system", "content": f"Session {uuid.uuid4().hex}.\n{RUBRIC}"},
+                {"role": "user", "content": QUESTIONS[0]},
+            ]
             result["speed"] = speeds(server, fresh)
             cold_ttft = statistics.median(r["ttft_s"] for r in cold_runs)
             cached_ttft = statistics.median(r["ttft_s"] for r in cached_runs)

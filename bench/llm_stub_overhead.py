@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import openai  # noqa: E402
 
 from interviewer.llm import Message, OpenAIChatModel  # noqa: E402
-from interviewer.stub import StubServer  # noqa: E402
+from interviewer.llm.stub import StubServer  # noqa: E402
 
 REPLY = (
     "A Python list is an ordered, mutable sequence. It keeps insertion order, allows duplicates, "
@@ -43,8 +43,11 @@ def timed(call) -> float:
 
 def summary(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
-    return {"median_ms": round(statistics.median(ms), 3), "mean_ms": round(statistics.fmean(ms), 3),
-            "p90_ms": round(ms[int(len(ms) * 0.9)], 3)}
+    return {
+        "median_ms": round(statistics.median(ms), 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+        "p90_ms": round(ms[int(len(ms) * 0.9)], 3),
+    }
 
 
 def main() -> None:
@@ -60,7 +63,9 @@ def main() -> None:
         payload = [{"role": m.role, "content": m.content} for m in MESSAGES]
 
         def raw_stream() -> str:
-            with raw.chat.completions.create(model="stub-model", messages=payload, temperature=0, stream=True) as chunks:
+            with raw.chat.completions.create(
+                model="stub-model", messages=payload, temperature=0, stream=True
+            ) as chunks:
                 return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
 
         def raw_stream_read_to_end() -> str:

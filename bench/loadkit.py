@@ -51,27 +51,34 @@ def interview_reply(body: dict[str, Any]) -> str:
 def _serve_stub(latency: float, port_file: str, lifetime: float = 3600) -> None:
     """Child process: the stub plus GET /stats, until SIGTERM, its parent exits or `lifetime` seconds pass."""
     sys.path.insert(0, str(ROOT))
-    from interviewer.stub import StubServer, _Handler
+    from interviewer.llm.stub import StubServer, _Handler
 
     class Handler(_Handler):
         def do_GET(self) -> None:  # noqa: N802 (stdlib name)
             if self.path == "/stats":
                 chat = self.stub.chat_requests
-                return self._send_json(200, {"chat": len(chat),
-                                             "structured": sum("response_format" in r.body for r in chat),
-                                             "faults": sum(r.fault is not None for r in chat),
-                                             "connections": self.stub.connections})
+                return self._send_json(
+                    200,
+                    {
+                        "chat": len(chat),
+                        "structured": sum("response_format" in r.body for r in chat),
+                        "faults": sum(r.fault is not None for r in chat),
+                        "connections": self.stub.connections,
+                    },
+                )
             super().do_GET()
 
     class Stub(StubServer):
         def start(self) -> "Stub":
-            from http.server import ThreadingHTTPServer
             import threading
+            from http.server import ThreadingHTTPServer
 
             self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (Handler,), {"stub": self}))
             self._httpd.daemon_threads = True
             self._httpd.request_queue_size = 256
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
             self._thread.start()
             return self
 
@@ -102,8 +109,10 @@ class StubProcess:
 @contextmanager
 def stub_process(tmp: Path, latency: float = 0.5) -> Iterator[StubProcess]:
     port_file = tmp / "stub.port"
-    code = (f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import loadkit; "
-            f"loadkit._serve_stub({latency}, {str(port_file)!r})")
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import loadkit; "
+        f"loadkit._serve_stub({latency}, {str(port_file)!r})"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
         deadline = time.monotonic() + 30
@@ -137,11 +146,23 @@ def app_env(base_url: str, data_dir: Path, port: int, **extra: str) -> dict[str,
     knowledge.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEED_BANK, knowledge / SEED_BANK.name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
-    return env | {"INTERVIEWER_BACKEND": "openai", "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": DUMMY_KEY,
-                  "INTERVIEWER_MODEL": "stub-model", "INTERVIEWER_PORT": str(port), "INTERVIEWER_DATA_DIR": str(data_dir),
-                  "INTERVIEWER_KNOWLEDGE_DIR": str(knowledge), "GRADIO_ANALYTICS_ENABLED": "False",
-                  "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-                  "INTERVIEWER_LLM_PREFILL": "false"} | extra  # the stub has no prompt cache to warm
+    return (
+        env
+        | {
+            "INTERVIEWER_BACKEND": "openai",
+            "OPENAI_BASE_URL": base_url,
+            "OPENAI_API_KEY": DUMMY_KEY,
+            "INTERVIEWER_MODEL": "stub-model",
+            "INTERVIEWER_PORT": str(port),
+            "INTERVIEWER_DATA_DIR": str(data_dir),
+            "INTERVIEWER_KNOWLEDGE_DIR": str(knowledge),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+            "INTERVIEWER_LLM_PREFILL": "false",
+        }
+        | extra
+    )  # the stub has no prompt cache to warm
 
 
 def wait_page(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -164,8 +185,14 @@ def app_process(base_url: str, tmp: Path, **env: str) -> Iterator[AppProcess]:
     log = tmp / "app.log"
     began = time.perf_counter()
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env=app_env(base_url, tmp / "data", port, **env), start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=app_env(base_url, tmp / "data", port, **env),
+            start_new_session=True,
+        )
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_page(url, proc)

@@ -26,7 +26,9 @@ def main() -> None:
     env = dict(os.environ, INTERVIEWER_PORT=str(args.port), INTERVIEWER_DATA_DIR=tempfile.mkdtemp())
     log = open(tempfile.mktemp(suffix=".log"), "w")
     start = time.perf_counter()
-    proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     answered = None
     try:
         while time.perf_counter() - start < args.timeout and proc.poll() is None:
@@ -40,8 +42,16 @@ def main() -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-    print(json.dumps({"command": "make run", "page_answered_s": round(answered, 2) if answered else None,
-                      "fresh_data_dir": True, "log": log.name}))
+    print(
+        json.dumps(
+            {
+                "command": "make run",
+                "page_answered_s": round(answered, 2) if answered else None,
+                "fresh_data_dir": True,
+                "log": log.name,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,14 @@ import numpy as np
 import yaml
 
 from interviewer.config import Settings
-from interviewer.index import open_index
-from interviewer.knowledge import Bank, FollowUp, Question, load_banks
+from interviewer.knowledge.bank import Bank, FollowUp, Question, load_banks
+from interviewer.knowledge.index import open_index
 
 HERE = Path(__file__).parent
-WORDS = ("model data feature drift latency training serving metric label bias cache shard index gradient loss "
-         "batch stream pipeline monitor deploy rollback experiment embedding ranking fraud privacy").split()
+WORDS = (
+    "model data feature drift latency training serving metric label bias cache shard index gradient loss "
+    "batch stream pipeline monitor deploy rollback experiment embedding ranking fraud privacy"
+).split()
 
 
 def paraphrase_top1(index, file: str = "paraphrases.yaml") -> dict:
@@ -41,10 +43,17 @@ def synthetic_bank(n: int, seed: int = 0) -> Bank:
     qs = []
     for i in range(n):
         words = " ".join(rng.choices(WORDS, k=12))
-        qs.append(Question(id=f"syn-{i:05d}", topic="Synthetic", difficulty=rng.randint(1, 3),
-                           question=f"How would you handle {words}?", reference_answer=f"A reference answer about {words}.",
-                           key_points=[f"point {j} on {rng.choice(WORDS)}" for j in range(3)],
-                           follow_ups=[FollowUp(probe="Why does that matter here?", key_point=1)] * 2))
+        qs.append(
+            Question(
+                id=f"syn-{i:05d}",
+                topic="Synthetic",
+                difficulty=rng.randint(1, 3),
+                question=f"How would you handle {words}?",
+                reference_answer=f"A reference answer about {words}.",
+                key_points=[f"point {j} on {rng.choice(WORDS)}" for j in range(3)],
+                follow_ups=[FollowUp(probe="Why does that matter here?", key_point=1)] * 2,
+            )
+        )
     return Bank(id=f"syn{n}", title="synthetic", questions=qs)
 
 
@@ -66,9 +75,12 @@ def latency(n: int, queries: int = 200) -> dict:
         index.nearest_answers(text, k=3)
         nearest.append(time.perf_counter() - t)
     ms = lambda xs, p: round(float(np.percentile(xs, p)) * 1000, 2)  # noqa: E731
-    return {"items": n, "ingest_items_per_s": round(n / ingest_s, 1),
-            "search_ms": {"p50": ms(full, 50), "p95": ms(full, 95)},
-            "nearest_answers_ms": {"p50": ms(nearest, 50), "p95": ms(nearest, 95)}}
+    return {
+        "items": n,
+        "ingest_items_per_s": round(n / ingest_s, 1),
+        "search_ms": {"p50": ms(full, 50), "p95": ms(full, 95)},
+        "nearest_answers_ms": {"p50": ms(nearest, 50), "p95": ms(nearest, 95)},
+    }
 
 
 def main() -> None:
@@ -80,12 +92,20 @@ def main() -> None:
     index.ingest(banks)
     seed_only = open_index(Settings(data_dir=Path(tempfile.mkdtemp())))
     seed_only.ingest([b for b in banks if b.id == "ml_system_design"])
-    print(json.dumps({
-        "paraphrases_all_banks": {"indexed": index.count(), **paraphrase_top1(index)},
-        "paraphrases_seed_bank": {"indexed": seed_only.count(), **paraphrase_top1(seed_only)},
-        "paraphrase_of_every_question": {"indexed": index.count(), **paraphrase_top1(index, "paraphrases_all.yaml")},
-        "latency": [latency(n) for n in args.sizes],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "paraphrases_all_banks": {"indexed": index.count(), **paraphrase_top1(index)},
+                "paraphrases_seed_bank": {"indexed": seed_only.count(), **paraphrase_top1(seed_only)},
+                "paraphrase_of_every_question": {
+                    "indexed": index.count(),
+                    **paraphrase_top1(index, "paraphrases_all.yaml"),
+                },
+                "latency": [latency(n) for n in args.sizes],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

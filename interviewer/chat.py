@@ -14,18 +14,30 @@ from typing import Callable, TextIO
 
 from pydantic import ValidationError
 
-from .config import Settings
-from .replies import difficulty_name
-from .report import Report, build_report
-from .session import Deps, SetupError, build_deps, new_session, stream_step
-from .state import Action, Event, Setup, State
-from .store import Store
+from interviewer.grading import MARKS
+from interviewer.interview.deps import Deps, build_deps
+from interviewer.interview.replies import difficulty_name
+from interviewer.interview.report import Report, build_report
+from interviewer.interview.session import SetupError, new_session, stream_step
+from interviewer.interview.state import Action, Event, Setup, State
+from interviewer.store import Store, persist
 
-COMMANDS = {"/hint": "hint", "/skip": "skip", "/probe": "probe", "/next": "next", "/repeat": "repeat",
-            "/end": "end", "/quit": "end", "/help": "help", "/retry": "retry_feedback", "/answer": "answer",
-            "/about": "ask_about"}
+from .config import Settings
+
+COMMANDS = {
+    "/hint": "hint",
+    "/skip": "skip",
+    "/probe": "probe",
+    "/next": "next",
+    "/repeat": "repeat",
+    "/end": "end",
+    "/quit": "end",
+    "/help": "help",
+    "/retry": "retry_feedback",
+    "/answer": "answer",
+    "/about": "ask_about",
+}
 FENCE = '"""'
-_MARK = {"covered": "✓", "partly": "~", "missed": "✗"}
 
 
 def parse_line(line: str) -> Action:
@@ -87,7 +99,7 @@ def scorecard_text(record) -> str:
     detail = f" (graded {record.base_score:.1f}, hints -{len(record.hints)})" if record.hints else ""
     lines = [f"\nScore: {record.score:.1f}/10{detail}" + (" pass" if record.passed else "")]
     for i, point in enumerate(record.question.key_points):
-        lines.append(f"  {_MARK[record.point_status(i)]} {point}")
+        lines.append(f"  {MARKS[record.point_status(i)]} {point}")
     if record.grade and record.grade.flags:
         lines.append(f"  flags: {', '.join(record.grade.flags)}")
     return "\n".join(lines) + "\n"
@@ -108,39 +120,56 @@ def make_setup(bank: str | None, count: int, mode: str, difficulty: str) -> Setu
         return Setup(banks=[bank] if bank else [], count=count, mode=mode, difficulty=difficulty)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise SetupError(f"{'.'.join(map(str, error['loc']))}: {error['msg']} (mode: study or exam; difficulty: "
-                         "adaptive, easy, medium, hard or 1-3; count: 1-30)") from exc
+        raise SetupError(
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']} (mode: study or exam; difficulty: "
+            "adaptive, easy, medium, hard or 1-3; count: 1-30)"
+        ) from exc
 
 
-def _choose_session(store: Store, deps: Deps, setup: Setup, input_fn: Callable[[str], str],
-                    printer: Printer, resume: bool | None) -> tuple[State, Action]:
+def _choose_session(
+    store: Store, deps: Deps, setup: Setup, input_fn: Callable[[str], str], printer: Printer, resume: bool | None
+) -> tuple[State, Action]:
     waiting = store.resumable(limit=1)
     if waiting and resume is None:
         s = waiting[0]
-        reply = input_fn(f"Resume your unfinished interview from {s.started_at:%Y-%m-%d %H:%M} "
-                         f"({s.answered} of {s.total} answered)? [Y/n] ")
+        reply = input_fn(
+            f"Resume your unfinished interview from {s.started_at:%Y-%m-%d %H:%M} "
+            f"({s.answered} of {s.total} answered)? [Y/n] "
+        )
         resume = reply.strip().lower() in ("", "y", "yes")
     if waiting and resume:
         return store.load(waiting[0].id), Action(kind="resume")
     return new_session(setup, deps), Action(kind="start")
 
 
-def run_chat(settings: Settings, bank: str | None = None, count: int = 5, mode: str = "study",
-             difficulty: str = "adaptive", *, deps: Deps | None = None, store: Store | None = None,
-             input_fn: Callable[[str], str] = input, out: TextIO | None = None, resume: bool | None = None,
-             retry_weak: bool = False) -> State:
+def run_chat(
+    settings: Settings,
+    bank: str | None = None,
+    count: int = 5,
+    mode: str = "study",
+    difficulty: str = "adaptive",
+    *,
+    deps: Deps | None = None,
+    store: Store | None = None,
+    input_fn: Callable[[str], str] = input,
+    out: TextIO | None = None,
+    resume: bool | None = None,
+    retry_weak: bool = False,
+) -> State:
     """Run an interview in the terminal and return its final (or last saved) state."""
     printer = Printer(out or sys.stdout)
     owns_deps = deps is None
     deps = deps or build_deps(settings)
     store = store or Store.open(settings)
     try:
-        setup = (store.retry_setup(mode=mode) if retry_weak else None) or make_setup(bank, count, mode, difficulty)
+        setup = (Setup.retry(store.weak_questions(), mode) if retry_weak else None) or make_setup(
+            bank, count, mode, difficulty
+        )
         printer.write(f"Backend: {deps.backend}. Type /help for commands.\n")
         state, action = _choose_session(store, deps, setup, input_fn, printer, resume)
         while True:
             run = stream_step(state, action, deps)
-            for event in store.persist(run):
+            for event in persist(store, run):
                 printer(event)
             assert run.state is not None
             state = run.state
@@ -160,6 +189,5 @@ def run_chat(settings: Settings, bank: str | None = None, count: int = 5, mode: 
         printer.write(f"Report saved to {folder / state.id}.md and .json\n")
         return state
     finally:
-        close = getattr(deps.llm, "close", None)
-        if owns_deps and callable(close):
-            close()
+        if owns_deps:
+            deps.close()

@@ -13,8 +13,8 @@ from .errors import InterviewerError
 
 
 def _cmd_ingest(args: argparse.Namespace) -> None:
-    from .index import open_index
-    from .knowledge import load_banks
+    from interviewer.knowledge.bank import load_banks
+    from interviewer.knowledge.index import open_index
 
     banks = load_banks(args.paths or None)
     stats = open_index(get_settings()).ingest(banks, progress=not args.quiet)
@@ -23,14 +23,14 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
 
 def _cmd_prepare(args: argparse.Namespace) -> None:
     """Everything `make run` needs before the app starts: weights assembled and verified, index built."""
-    from .embeddings import get_model
-    from .index import ensure_index
+    from interviewer.knowledge.embeddings import get_model
+    from interviewer.knowledge.index import ensure_index
 
     settings = get_settings()
     get_model()
     print("embedding model: ok (sha256 verified)")
     if settings.active_backend == "embedded":
-        from .engine import ensure_weights
+        from interviewer.llm.engine import ensure_weights
 
         print(f"LLM weights: {ensure_weights(settings)}")
     index = ensure_index(settings)
@@ -38,7 +38,7 @@ def _cmd_prepare(args: argparse.Namespace) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> None:
-    from .importer import import_file
+    from interviewer.knowledge.importer import import_file
 
     bank = import_file(Path(args.file), bank_id=args.bank_id, topic=args.topic, use_llm=args.llm)
     out = Path(args.output or f"{bank.id}.yaml")
@@ -47,15 +47,14 @@ def _cmd_import(args: argparse.Namespace) -> None:
 
 
 def _cmd_banks(args: argparse.Namespace) -> None:
-    from .knowledge import load_banks
-
-    from .linter import bank_table
+    from interviewer.knowledge.bank import load_banks
+    from interviewer.knowledge.linter import bank_table
 
     print(bank_table(load_banks(args.paths or None), as_json=args.json))
 
 
 def _cmd_search(args: argparse.Namespace) -> None:
-    from .index import open_index
+    from interviewer.knowledge.index import open_index
 
     index = open_index(get_settings())
     for hit in index.search(" ".join(args.text), k=args.k):
@@ -63,8 +62,8 @@ def _cmd_search(args: argparse.Namespace) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> None:
-    from .knowledge import load_banks
-    from .linter import lint
+    from interviewer.knowledge.bank import load_banks
+    from interviewer.knowledge.linter import lint
 
     problems = lint(load_banks(args.paths or None))
     for p in problems:
@@ -75,13 +74,13 @@ def _cmd_lint(args: argparse.Namespace) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace) -> None:
-    from .batch import grade_file
+    from interviewer.grading.batch import grade_file
 
     grade_file(Path(args.input), Path(args.output), mode=args.mode)
 
 
 def _cmd_eval(args: argparse.Namespace) -> None:
-    from .batch import eval_file
+    from interviewer.grading.batch import eval_file
 
     print(json.dumps(eval_file(Path(args.input) if args.input else None, mode=args.mode, limit=args.limit), indent=2))
 
@@ -93,7 +92,7 @@ def _cmd_doctor(args: argparse.Namespace) -> None:
 
 
 def _cmd_serve_llm(args: argparse.Namespace) -> None:
-    from .engine import serve_forever
+    from interviewer.llm.engine import serve_forever
 
     serve_forever(get_settings(), port=args.port)
 
@@ -101,8 +100,14 @@ def _cmd_serve_llm(args: argparse.Namespace) -> None:
 def _cmd_chat(args: argparse.Namespace) -> None:
     from .chat import run_chat
 
-    run_chat(get_settings(), bank=args.bank, count=args.count, mode=args.mode, difficulty=args.difficulty,
-             retry_weak=args.retry_weak)
+    run_chat(
+        get_settings(),
+        bank=args.bank,
+        count=args.count,
+        mode=args.mode,
+        difficulty=args.difficulty,
+        retry_weak=args.retry_weak,
+    )
 
 
 def _cmd_app(args: argparse.Namespace) -> None:

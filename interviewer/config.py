@@ -22,6 +22,17 @@ def _default_cache_dir() -> Path:
 
 
 Backend = Literal["auto", "embedded", "openai", "fake"]
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"  # files shipped inside the package (tokenizer, grader parameters)
+
+
+def bundled_dir(name: str) -> Path:
+    """A content folder shipped with the app (knowledge/, prompts/): the checkout's copy, else the wheel's
+    (pyproject force-includes them as interviewer/data/<name>)."""
+    for candidate in (PACKAGE_DIR.parent / name, DATA_DIR / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(name)
 
 
 class Settings(BaseSettings):
@@ -39,18 +50,28 @@ class Settings(BaseSettings):
 
     backend: Backend = "auto"
     model: str = Field("", description="model name for OpenAI-compatible servers; empty = backend default")
-    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "INTERVIEWER_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "INTERVIEWER_OPENAI_BASE_URL")
+    )
     llm_timeout: float = 60.0
     llm_retries: int = 2
     llm_backoff: float = Field(0.5, description="first retry delay in seconds; doubles each retry")
     llm_max_delay: float = Field(8.0, description="cap on one retry delay, Retry-After included")
     llm_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     llm_context: int = 4096
-    llm_grading: bool = Field(False, description="in an interview, also ask the model for key-point verdicts after "
-                              "the offline scorecard (slower; no measured gain on the embedded model)")
-    llm_prefill: bool | None = Field(None, description="send the feedback prompt's prefix while the candidate types, "
-                                     "so the prompt cache holds it; default: on for local servers, off for OpenAI")
+    llm_grading: bool = Field(
+        False,
+        description="in an interview, also ask the model for key-point verdicts after "
+        "the offline scorecard (slower; no measured gain on the embedded model)",
+    )
+    llm_prefill: bool | None = Field(
+        None,
+        description="send the feedback prompt's prefix while the candidate types, "
+        "so the prompt cache holds it; default: on for local servers, off for OpenAI",
+    )
 
     host: str = "127.0.0.1"
     port: int = 7860
@@ -69,7 +90,9 @@ class Settings(BaseSettings):
     def prefill_enabled(self) -> bool:
         if self.llm_prefill is not None:
             return self.llm_prefill
-        return self.active_backend == "embedded" or bool(self.openai_base_url and "api.openai.com" not in self.openai_base_url)
+        return self.active_backend == "embedded" or bool(
+            self.openai_base_url and "api.openai.com" not in self.openai_base_url
+        )
 
     @property
     def active_backend(self) -> Literal["embedded", "openai", "fake"]:

@@ -35,20 +35,26 @@ def _failure(exc: Exception) -> str:
 def check_backend(settings: Settings) -> Check:
     backend = settings.active_backend
     if backend == "embedded":
-        from .engine import MODEL_NAME
+        from interviewer.llm.engine import MODEL_NAME
 
-        return Check("backend", True, f"embedded: {MODEL_NAME} via llama.cpp in-process, "
-                     f"{settings.llm_threads} threads, context {settings.llm_context}")
+        return Check(
+            "backend",
+            True,
+            f"embedded: {MODEL_NAME} via llama.cpp in-process, "
+            f"{settings.llm_threads} threads, context {settings.llm_context}",
+        )
     if backend == "openai":
         where = settings.openai_base_url or "https://api.openai.com/v1"
-        model = settings.model or ("(first model the server lists)" if settings.openai_base_url else DEFAULT_OPENAI_MODEL)
+        model = settings.model or (
+            "(first model the server lists)" if settings.openai_base_url else DEFAULT_OPENAI_MODEL
+        )
         key = "API key set" if settings.openai_api_key else "no API key"
         return Check("backend", True, f"openai-compatible: {model} at {where} ({key})")
     return Check("backend", True, "fake (scripted replies, for tests only)")
 
 
 def check_weights(settings: Settings) -> Check:
-    from .engine import ensure_weights, weights_status
+    from interviewer.llm.engine import ensure_weights, weights_status
 
     used = settings.active_backend == "embedded"
     try:
@@ -65,7 +71,7 @@ def check_weights(settings: Settings) -> Check:
 
 def check_embeddings(settings: Settings) -> Check:
     try:
-        from .embeddings import get_model
+        from interviewer.knowledge.embeddings import get_model
 
         model = get_model()
         vector = model.embed(["doctor check"])[0]
@@ -78,7 +84,7 @@ def check_embeddings(settings: Settings) -> Check:
 def check_chroma(settings: Settings) -> Check:
     where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir)
     try:
-        from .index import open_index
+        from interviewer.knowledge.index import open_index
 
         index = open_index(settings)
         count = getattr(index, "count", None)
@@ -96,7 +102,9 @@ def check_round_trip(settings: Settings) -> Check:
     try:
         began = time.perf_counter()
         reply = llm.complete([Message("user", "Reply with the single word OK.")], max_tokens=1)
-        return Check("round trip", True, f"{llm.name} answered {reply.strip()!r} in {time.perf_counter() - began:.1f} s")
+        return Check(
+            "round trip", True, f"{llm.name} answered {reply.strip()!r} in {time.perf_counter() - began:.1f} s"
+        )
     except Exception as exc:
         return Check("round trip", False, _failure(exc))
     finally:
@@ -104,7 +112,11 @@ def check_round_trip(settings: Settings) -> Check:
 
 
 DEFAULT_CHECKS: tuple[Callable[[Settings], Check], ...] = (
-    check_backend, check_weights, check_embeddings, check_chroma, check_round_trip,
+    check_backend,
+    check_weights,
+    check_embeddings,
+    check_chroma,
+    check_round_trip,
 )
 
 

@@ -18,7 +18,9 @@ class KnowledgeError(InterviewerError):
     def __init__(self, message: str, file: str = "", question_id: str = "", field: str = ""):
         self.file, self.question_id, self.field = file, question_id, field
         where = ", ".join(
-            part for part in (file and f"file {file}", question_id and f"item {question_id}", field and f"field {field}") if part
+            part
+            for part in (file and f"file {file}", question_id and f"item {question_id}", field and f"field {field}")
+            if part
         )
         super().__init__(f"{where}: {message}" if where else message)
 

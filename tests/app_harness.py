@@ -20,10 +20,10 @@ from typing import Iterator
 from conftest import ROOT, free_port, wait_http
 
 from interviewer.config import Settings
-from interviewer.index import Index
-from interviewer.knowledge import load_bank
+from interviewer.interview.deps import Deps
+from interviewer.knowledge.bank import load_bank
+from interviewer.knowledge.index import Index
 from interviewer.llm import FakeChatModel
-from interviewer.session import Deps
 from interviewer.store import Store
 
 SEED_BANK = ROOT / "knowledge" / "ml_system_design.yaml"

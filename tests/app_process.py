@@ -30,20 +30,39 @@ def knowledge_dir(tmp: Path) -> Path:
 
 
 class AppProcess:
-    def __init__(self, tmp: Path, base_url: str, key: str = "sk-test-dummy-0000000000", args: list[str] | None = None,
-                 port: int | None = None, **env: str):
+    def __init__(
+        self,
+        tmp: Path,
+        base_url: str,
+        key: str = "sk-test-dummy-0000000000",
+        args: list[str] | None = None,
+        port: int | None = None,
+        **env: str,
+    ):
         self.tmp, self.args = tmp, args or []
         self.port = port or free_port()
         self.log = tmp / f"app-{self.port}.log"
         self.data_dir = tmp / "data"
         base = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_"))}
-        self.env = base | {
-            "INTERVIEWER_BACKEND": "openai", "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": key,
-            "INTERVIEWER_MODEL": "stub-model", "INTERVIEWER_PORT": str(self.port), "INTERVIEWER_DATA_DIR": str(self.data_dir),
-            "INTERVIEWER_KNOWLEDGE_DIR": str(knowledge_dir(tmp)), "INTERVIEWER_LLM_RETRIES": "1",
-            "INTERVIEWER_LLM_BACKOFF": "0.01", "INTERVIEWER_LLM_TIMEOUT": "5",
-            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-        } | env
+        self.env = (
+            base
+            | {
+                "INTERVIEWER_BACKEND": "openai",
+                "OPENAI_BASE_URL": base_url,
+                "OPENAI_API_KEY": key,
+                "INTERVIEWER_MODEL": "stub-model",
+                "INTERVIEWER_PORT": str(self.port),
+                "INTERVIEWER_DATA_DIR": str(self.data_dir),
+                "INTERVIEWER_KNOWLEDGE_DIR": str(knowledge_dir(tmp)),
+                "INTERVIEWER_LLM_RETRIES": "1",
+                "INTERVIEWER_LLM_BACKOFF": "0.01",
+                "INTERVIEWER_LLM_TIMEOUT": "5",
+                "GRADIO_ANALYTICS_ENABLED": "False",
+                "HF_HUB_OFFLINE": "1",
+                "ANONYMIZED_TELEMETRY": "False",
+            }
+            | env
+        )
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -52,8 +71,14 @@ class AppProcess:
 
     def start(self) -> "AppProcess":
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *self.args], cwd=ROOT, env=self.env,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "app.py"), *self.args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             wait_http(self.url, timeout=START_TIMEOUT)
         except TimeoutError:

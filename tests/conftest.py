@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from interviewer.engine import free_port  # noqa: F401 (tests import it from here)
 from interviewer.llm import RetryPolicy
+from interviewer.llm.engine import free_port  # noqa: F401 (tests import it from here)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,8 +23,16 @@ FAST_RETRY = RetryPolicy(retries=2, backoff=0.001, max_delay=0.01)  # stub-backe
 # A copy of ../shared/seeds/ml-system-design-interview.txt (the first bank's source), so a clone tests on its own.
 SEED = ROOT / "tests" / "data" / "ml-system-design-interview.txt"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +40,7 @@ def no_real_model(request, monkeypatch):
     """Only tests marked real_model may start the embedded LLM; anything else that tries fails loudly."""
     if request.node.get_closest_marker("real_model"):
         return
-    from interviewer import engine
+    from interviewer.llm import engine
 
     def refuse(self, *args, **kwargs):
         raise AssertionError("this test tried to start the embedded LLM; mark it real_model or use a fake")
@@ -56,7 +64,7 @@ def isolated_settings(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def banks():
-    from interviewer.knowledge import load_banks
+    from interviewer.knowledge.bank import load_banks
 
     return load_banks()
 
@@ -65,7 +73,7 @@ def banks():
 def seeded_index(tmp_path_factory, banks):
     """A real persistent Chroma index holding every bundled bank (built once per test run)."""
     from interviewer.config import Settings
-    from interviewer.index import open_index
+    from interviewer.knowledge.index import open_index
 
     index = open_index(Settings(data_dir=tmp_path_factory.mktemp("index")))
     index.ingest(banks)
@@ -91,8 +99,11 @@ def chroma_server(tmp_path):
     """A real `chroma run` server on loopback, stopped after the test."""
     port = free_port()
     exe = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(exe), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60)
         yield port

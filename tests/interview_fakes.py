@@ -10,72 +10,128 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 from interviewer.config import Settings
-from interviewer.grader import Grade, KeyPointResult
-from interviewer.knowledge import Question
+from interviewer.grading import Grade, KeyPointResult
+from interviewer.interview.deps import Deps
+from interviewer.knowledge.bank import Question
 from interviewer.llm import FakeChatModel
-from interviewer.session import Deps
 
 
-def _q(qid: str, topic: str, difficulty: int, question: str, reference: str, points: list[str],
-       probes: list[tuple[str, int]], bank: str = "core") -> Question:
-    q = Question(id=qid, topic=topic, difficulty=difficulty, question=question, reference_answer=reference,
-                 key_points=points, follow_ups=[{"probe": p, "key_point": k} for p, k in probes])
+def _q(
+    qid: str,
+    topic: str,
+    difficulty: int,
+    question: str,
+    reference: str,
+    points: list[str],
+    probes: list[tuple[str, int]],
+    bank: str = "core",
+) -> Question:
+    q = Question(
+        id=qid,
+        topic=topic,
+        difficulty=difficulty,
+        question=question,
+        reference_answer=reference,
+        key_points=points,
+        follow_ups=[{"probe": p, "key_point": k} for p, k in probes],
+    )
     q.bank = bank
     return q
 
 
 QUESTIONS = [
-    _q("ml-overfit", "Machine learning", 1, "How would you detect and reduce overfitting in a model?",
-       "Overfitting shows up as a gap between training and validation error, so always keep a held-out validation "
-       "set and watch both curves. Reduce it with regularisation such as dropout or weight decay, which limits "
-       "the effective capacity of the network. Gathering more data or augmenting the existing examples helps the "
-       "model generalise. Early stopping halts training once validation loss starts rising.",
-       ["A growing gap between training and validation error signals overfitting",
-        "Regularisation like dropout or weight decay limits capacity",
-        "More data or augmentation improves generalisation",
-        "Early stopping halts training when validation loss rises"],
-       [("How exactly does dropout reduce overfitting?", 2), ("What would you do if you could not get more data?", 3)]),
-    _q("ml-leakage", "Machine learning", 2, "What is data leakage and how do you prevent it?",
-       "Data leakage happens when information that would not be available at prediction time sneaks into the "
-       "training features, which inflates offline metrics. Prevent it by splitting data before any preprocessing, "
-       "fitting scalers and encoders only on the training fold, and using time-based splits for temporal data. "
-       "Audit suspiciously predictive features.",
-       ["Leakage is information unavailable at prediction time entering training",
-        "Split before preprocessing and fit transforms on the training fold only",
-        "Use time-based splits for temporal data",
-        "Audit features that look suspiciously predictive"],
-       [("Why must the scaler be fitted only on training data?", 2), ("How would you split a time series?", 3)]),
-    _q("sd-cache", "System design", 2, "How would you add a cache in front of a slow database?",
-       "Put a read-through cache such as Redis in front of the database and serve hot keys from memory. Choose an "
-       "eviction policy like least recently used and set time to live values so stale entries expire. Handle "
-       "invalidation on writes, either write-through or by deleting keys. Protect against a thundering herd with "
-       "request coalescing.",
-       ["A read-through cache like Redis serves hot keys from memory",
-        "Eviction policies such as least recently used and time to live bound staleness",
-        "Writes must invalidate or update cached entries",
-        "Request coalescing prevents a thundering herd"],
-       [("What happens to the cache when a row is updated?", 3), ("What is a thundering herd and how do you stop it?", 4)],
-       bank="design"),
-    _q("sd-shard", "System design", 3, "How would you shard a user table that no longer fits on one machine?",
-       "Pick a shard key with high cardinality and even access, such as a hashed user identifier, so load spreads "
-       "evenly. Use consistent hashing so adding a node moves only a fraction of keys. Cross-shard queries and "
-       "transactions become expensive, so design access patterns around the key. Plan resharding and hot-spot "
-       "mitigation from the start.",
-       ["Choose a high-cardinality evenly accessed shard key such as a hashed user id",
-        "Consistent hashing limits data movement when nodes are added",
-        "Cross-shard queries and transactions are expensive",
-        "Plan for resharding and hot spots"],
-       [("What goes wrong with a badly chosen shard key?", 1), ("How does consistent hashing help when you add nodes?", 2)],
-       bank="design"),
-    _q("ml-metrics", "Machine learning", 3, "Which metric would you use for a fraud model with rare positives?",
-       "Accuracy is misleading with rare positives because predicting the majority class scores well. Use "
-       "precision and recall, or the area under the precision recall curve, and pick an operating threshold from "
-       "the cost of false positives versus missed fraud. Monitor the metric over time as fraud patterns drift.",
-       ["Accuracy misleads when positives are rare",
-        "Precision, recall and the PR curve suit imbalanced classes",
-        "Choose the threshold from the business cost of errors",
-        "Monitor for drift over time"],
-       [("Why is accuracy misleading here?", 1), ("How would you choose the decision threshold?", 3)]),
+    _q(
+        "ml-overfit",
+        "Machine learning",
+        1,
+        "How would you detect and reduce overfitting in a model?",
+        "Overfitting shows up as a gap between training and validation error, so always keep a held-out validation "
+        "set and watch both curves. Reduce it with regularisation such as dropout or weight decay, which limits "
+        "the effective capacity of the network. Gathering more data or augmenting the existing examples helps the "
+        "model generalise. Early stopping halts training once validation loss starts rising.",
+        [
+            "A growing gap between training and validation error signals overfitting",
+            "Regularisation like dropout or weight decay limits capacity",
+            "More data or augmentation improves generalisation",
+            "Early stopping halts training when validation loss rises",
+        ],
+        [("How exactly does dropout reduce overfitting?", 2), ("What would you do if you could not get more data?", 3)],
+    ),
+    _q(
+        "ml-leakage",
+        "Machine learning",
+        2,
+        "What is data leakage and how do you prevent it?",
+        "Data leakage happens when information that would not be available at prediction time sneaks into the "
+        "training features, which inflates offline metrics. Prevent it by splitting data before any preprocessing, "
+        "fitting scalers and encoders only on the training fold, and using time-based splits for temporal data. "
+        "Audit suspiciously predictive features.",
+        [
+            "Leakage is information unavailable at prediction time entering training",
+            "Split before preprocessing and fit transforms on the training fold only",
+            "Use time-based splits for temporal data",
+            "Audit features that look suspiciously predictive",
+        ],
+        [("Why must the scaler be fitted only on training data?", 2), ("How would you split a time series?", 3)],
+    ),
+    _q(
+        "sd-cache",
+        "System design",
+        2,
+        "How would you add a cache in front of a slow database?",
+        "Put a read-through cache such as Redis in front of the database and serve hot keys from memory. Choose an "
+        "eviction policy like least recently used and set time to live values so stale entries expire. Handle "
+        "invalidation on writes, either write-through or by deleting keys. Protect against a thundering herd with "
+        "request coalescing.",
+        [
+            "A read-through cache like Redis serves hot keys from memory",
+            "Eviction policies such as least recently used and time to live bound staleness",
+            "Writes must invalidate or update cached entries",
+            "Request coalescing prevents a thundering herd",
+        ],
+        [
+            ("What happens to the cache when a row is updated?", 3),
+            ("What is a thundering herd and how do you stop it?", 4),
+        ],
+        bank="design",
+    ),
+    _q(
+        "sd-shard",
+        "System design",
+        3,
+        "How would you shard a user table that no longer fits on one machine?",
+        "Pick a shard key with high cardinality and even access, such as a hashed user identifier, so load spreads "
+        "evenly. Use consistent hashing so adding a node moves only a fraction of keys. Cross-shard queries and "
+        "transactions become expensive, so design access patterns around the key. Plan resharding and hot-spot "
+        "mitigation from the start.",
+        [
+            "Choose a high-cardinality evenly accessed shard key such as a hashed user id",
+            "Consistent hashing limits data movement when nodes are added",
+            "Cross-shard queries and transactions are expensive",
+            "Plan for resharding and hot spots",
+        ],
+        [
+            ("What goes wrong with a badly chosen shard key?", 1),
+            ("How does consistent hashing help when you add nodes?", 2),
+        ],
+        bank="design",
+    ),
+    _q(
+        "ml-metrics",
+        "Machine learning",
+        3,
+        "Which metric would you use for a fraud model with rare positives?",
+        "Accuracy is misleading with rare positives because predicting the majority class scores well. Use "
+        "precision and recall, or the area under the precision recall curve, and pick an operating threshold from "
+        "the cost of false positives versus missed fraud. Monitor the metric over time as fraud patterns drift.",
+        [
+            "Accuracy misleads when positives are rare",
+            "Precision, recall and the PR curve suit imbalanced classes",
+            "Choose the threshold from the business cost of errors",
+            "Monitor for drift over time",
+        ],
+        [("Why is accuracy misleading here?", 1), ("How would you choose the decision threshold?", 3)],
+    ),
 ]
 
 
@@ -120,10 +176,17 @@ def keyword_grade(question: Question, answer: str, llm=None) -> Grade:
     value = sum({"covered": 1.0, "partly": 0.5, "missed": 0.0}[r.status] for r in results) / len(results)
     score = round(10 * value, 1)
     flags = ["empty"] if not answer.strip() else (["too_short"] if len(answer.split()) < 4 else [])
-    return Grade(score=score, passed=score >= 6, key_points=results, flags=flags,
-                 strengths=[r.point for r in results if r.status == "covered"][:2],
-                 gaps=[r.point for r in results if r.status == "missed"][:2],
-                 feedback=f"Offline feedback: {score}/10.", mode="llm" if llm else "offline", confidence=0.8)
+    return Grade(
+        score=score,
+        passed=score >= 6,
+        key_points=results,
+        flags=flags,
+        strengths=[r.point for r in results if r.status == "covered"][:2],
+        gaps=[r.point for r in results if r.status == "missed"][:2],
+        feedback=f"Offline feedback: {score}/10.",
+        mode="llm" if llm else "offline",
+        confidence=0.8,
+    )
 
 
 def fake_feedback(question: Question, answer: str, grade: Grade, llm=None) -> Iterator[str]:
@@ -145,8 +208,16 @@ class Clock:
 def make_deps(llm: FakeChatModel | None = None, index: FakeIndex | None = None, tmp_path=None, **kw) -> Deps:
     counter = iter(range(1, 10_000))
     settings = Settings(data_dir=tmp_path) if tmp_path else Settings()
-    options = dict(clock=Clock(), grade_fn=keyword_grade, feedback_fn=fake_feedback, prepare_fn=None,
-                   new_id=lambda: f"s{next(counter):04d}") | kw
+    options = (
+        dict(
+            clock=Clock(),
+            grade_fn=keyword_grade,
+            feedback_fn=fake_feedback,
+            prepare_fn=None,
+            new_id=lambda: f"s{next(counter):04d}",
+        )
+        | kw
+    )
     return Deps(settings=settings, llm=llm, index=index or FakeIndex(), **options)
 
 

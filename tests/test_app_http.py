@@ -11,14 +11,26 @@ from app_harness import make_deps, running_app
 
 import app
 from interviewer.errors import ConfigError
+from interviewer.interview.state import Action, Setup
 from interviewer.llm import FakeChatModel
-from interviewer.state import Action, Setup
 from interviewer.store import Store
 from webui import render
 from webui.sessions import Sessions, UnknownSession, app_secret
 
-API = {"/start", "/answer", "/say", "/hint", "/probe", "/skip", "/next", "/repeat", "/end", "/retry_feedback",
-       "/report", "/resume"}
+API = {
+    "/start",
+    "/answer",
+    "/say",
+    "/hint",
+    "/probe",
+    "/skip",
+    "/next",
+    "/repeat",
+    "/end",
+    "/retry_feedback",
+    "/report",
+    "/resume",
+}
 
 
 def test_page_and_api_info_answer(tmp_path):
@@ -119,10 +131,14 @@ def test_the_chat_streams_and_the_scorecard_comes_before_the_feedback(tmp_path):
     assert chats[1][-1]["content"] != chats[2][-1]["content"] and len(chats[1]) == len(chats[2])
     qid = sessions.get(token).current.question.id
     answer = " ".join(small_index().get(qid).key_points)
-    steps = [("side" if ui.side in u and ui.chat not in u else "chat", u) for u in
-             callbacks.on_act(sessions, ui, "text", token, answer)]
+    steps = [
+        ("side" if ui.side in u and ui.chat not in u else "chat", u)
+        for u in callbacks.on_act(sessions, ui, "text", token, answer)
+    ]
     first_card = next(i for i, (kind, _) in enumerate(steps) if kind == "side")
-    feedback = [i for i, (kind, u) in enumerate(steps) if kind == "chat" and FAKE_REPLY[:8] in u[ui.chat][-1]["content"]]
+    feedback = [
+        i for i, (kind, u) in enumerate(steps) if kind == "chat" and FAKE_REPLY[:8] in u[ui.chat][-1]["content"]
+    ]
     assert "iv-scorecard" in steps[first_card][1][ui.side] and feedback and first_card < feedback[0]
     final = steps[-1][1]
     assert final[ui.chat][1]["role"] == "assistant" and any(m["role"] == "user" for m in final[ui.chat])

@@ -18,9 +18,10 @@ from app_process import SEED_BANK, AppProcess, stub_reply
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from interviewer.knowledge import load_bank
+from interviewer.interview.report import build_report
+from interviewer.knowledge.bank import load_bank
+from interviewer.llm.stub import StubServer
 from interviewer.store import Store
-from interviewer.stub import StubServer
 
 pytestmark = pytest.mark.slow
 SETUP = {"banks": ["ml_system_design"], "mode": "study", "difficulty": "adaptive"}
@@ -111,14 +112,18 @@ def test_the_api_key_never_leaks(tmp_path: Path) -> None:
             with pytest.raises(AppError) as forged:
                 client.predict(sid.split(".")[0] + ".0", api_name="/report")
             seen = {
-                "page": fetch(app.url), "config": fetch(app.url + "config"), "info": fetch(app.url + "gradio_api/info"),
-                "report": json.dumps(report), "error": str(forged.value), "responses": json.dumps(r),
+                "page": fetch(app.url),
+                "config": fetch(app.url + "config"),
+                "info": fetch(app.url + "gradio_api/info"),
+                "report": json.dumps(report),
+                "error": str(forged.value),
+                "responses": json.dumps(r),
             }
         assert any(req.headers.get("authorization") == f"Bearer {secret}" for req in stub.chat_requests), "key was used"
         assert any(req.fault == "auth" for req in stub.chat_requests)
         state_id = sid.split(".")[0]
         store = Store(tmp_path / "data" / "history.sqlite3")
-        exported = store.report(state_id)
+        exported = build_report(store.load(state_id))
         seen |= {"markdown": exported.as_markdown(), "json": exported.as_json(), "log": app.output()}
         for db in (tmp_path / "data").glob("history.sqlite3*"):
             seen[db.name] = db.read_bytes().decode("latin-1")

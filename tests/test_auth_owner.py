@@ -14,9 +14,9 @@ from interview_fakes import GOOD, make_deps
 
 import app
 from interviewer.config import Settings
-from interviewer.session import new_session, step, stream_step
-from interviewer.state import Action, Setup
-from interviewer.store import MIGRATIONS, Store
+from interviewer.interview.session import new_session, step, stream_step
+from interviewer.interview.state import Action, Setup
+from interviewer.store import MIGRATIONS, Store, persist
 from webui.callbacks import history_frames
 
 SETUP = {"banks": ["ml_system_design"], "count": 1, "mode": "study"}
@@ -26,7 +26,9 @@ def test_flags_override_settings_and_the_default_host_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
     plain = Settings(port=7000)
     assert app.settings_from(app.parse_args([]), plain) is plain
-    s = app.settings_from(app.parse_args(["--host", "0.0.0.0", "--port", "7999", "--auth", "ann:pw:1", "--auth", "bob:x"]), plain)
+    s = app.settings_from(
+        app.parse_args(["--host", "0.0.0.0", "--port", "7999", "--auth", "ann:pw:1", "--auth", "bob:x"]), plain
+    )
     assert (s.host, s.port, s.auth) == ("0.0.0.0", 7999, "ann:pw:1,bob:x")
     assert app.parse_logins(s.auth) == [("ann", "pw:1"), ("bob", "x")]
     assert app.parse_logins(None) is None
@@ -39,7 +41,7 @@ def test_a_bad_auth_flag_stops_before_anything_starts(capsys) -> None:
 
 def play(store: Store, state, action: Action, deps, owner: str | None):
     run = stream_step(state, action, deps)
-    for _ in store.persist(run, owner):
+    for _ in persist(store, run, owner):
         pass
     return run.state
 
@@ -62,9 +64,24 @@ def test_owner_migration_keeps_old_rows_and_filters_history(tmp_path: Path) -> N
             conn.executescript(sql)
             conn.execute("INSERT INTO _migrations VALUES (?, 'then')", (name,))
         state, _ = step(new_session(Setup(count=1, seed=1), deps), Action(kind="start"), deps)
-        conn.execute("INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     (state.id, state.started_at.isoformat(), state.updated_at.isoformat(), None, state.phase, "study",
-                      "adaptive", "fake", "[]", 1, 0, 0.0, state.model_dump_json()))
+        conn.execute(
+            "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                state.id,
+                state.started_at.isoformat(),
+                state.updated_at.isoformat(),
+                None,
+                state.phase,
+                "study",
+                "adaptive",
+                "fake",
+                "[]",
+                1,
+                0,
+                0.0,
+                state.model_dump_json(),
+            ),
+        )
     store = Store(path)
     assert store.applied_migrations()[-1] == "m003_owner"
     assert [s.owner for s in store.list_sessions()] == [None]
@@ -74,7 +91,10 @@ def test_owner_migration_keeps_old_rows_and_filters_history(tmp_path: Path) -> N
     assert {s.id for s in store.list_sessions()} == {ann, bob, state.id}  # no auth: everyone's history
     assert {p.session_id for p in store.topic_trend(owner="bob")} == {bob}
     assert store.weak_questions(owner="ann") and store.weak_questions(owner="bob") == []
-    assert store.retry_setup(owner="bob") is None and store.retry_setup(owner="ann") is not None
+    assert (
+        Setup.retry(store.weak_questions(owner="bob")) is None
+        and Setup.retry(store.weak_questions(owner="ann")) is not None
+    )
     store.save(store.load(ann), owner="mallory")  # the first owner sticks
     assert store.owner_of(ann) == "ann"
 
@@ -98,7 +118,9 @@ def test_with_auth_each_user_sees_only_their_own_sessions(tmp_path: Path) -> Non
         assert ann.predict(mine[0], api_name="/report")["report"]["answered"] == 1
         store = running.store
         assert {s.id: s.owner for s in store.list_sessions()} == {
-            **{sid.split(".")[0]: "ann" for sid in mine}, r["session_id"].split(".")[0]: "bob"}
+            **{sid.split(".")[0]: "ann" for sid in mine},
+            r["session_id"].split(".")[0]: "bob",
+        }
         table, ids, trend = history_frames(store, "bob")
         assert ids == [r["session_id"].split(".")[0]] and len(table) == 1
         assert len(history_frames(store, "ann")[1]) == 2

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-from interviewer.batch import eval_file, grade_file
 from interviewer.cli import main
+from interviewer.grading.batch import eval_file, grade_file
 
 SALT = {
     "question_id": "salt",
@@ -22,7 +23,10 @@ ROWS = [
         "question": "What does k-fold cross-validation do?",
         "reference_answers": ["It trains on k-1 folds and validates on the remaining fold, k times, then averages."],
         "key_points": ["Train on k-1 folds and validate on the held-out fold", "Repeat k times and average the scores"],
-        "answer": "You split the data into k folds, train on k-1 and validate on the last one, rotating k times and averaging.",
+        "answer": (
+            "You split the data into k folds, train on k-1 and validate on the last one, "
+            "rotating k times and averaging."
+        ),
         "label": "correct",
         "score_human": 4,
     },
@@ -36,7 +40,11 @@ def write_jsonl(path, rows, extra_lines=()):
 
 
 def test_grade_file_adds_results_and_skips_bad_rows(tmp_path, capsys):
-    src = write_jsonl(tmp_path / "in.jsonl", ROWS, ["{not json", json.dumps({"question": "q?", "answer": "a"}), "", json.dumps([1, 2])])
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        ROWS,
+        ["{not json", json.dumps({"question": "q?", "answer": "a"}), "", json.dumps([1, 2])],
+    )
     out = tmp_path / "out" / "graded.jsonl"
     result = grade_file(src, out, mode="offline")
     assert result.graded == 4 and len(result.skipped) == 3
@@ -62,26 +70,65 @@ def test_grade_file_keeps_old_output_when_it_fails(tmp_path):
 def test_eval_file_reports_binary_and_numeric_metrics(tmp_path):
     src = write_jsonl(tmp_path / "labelled.jsonl", ROWS, ["{oops"])
     report = eval_file(src, mode="offline", limit=0)
-    assert report["graded"] == 4 and report["skipped"] == ["line 5: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"]
+    assert report["graded"] == 4 and report["skipped"] == [
+        "line 5: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
+    ]
     assert set(report["binary"]) == {"n", "accuracy", "macro_f1", "roc_auc"} and report["binary"]["n"] == 4
-    assert set(report["numeric"]) >= {"pearson", "spearman", "rmse", "qwk"} and report["numeric"]["human_range"] == [0.0, 5.0]
+    assert set(report["numeric"]) >= {"pearson", "spearman", "rmse", "qwk"} and report["numeric"]["human_range"] == [
+        0.0,
+        5.0,
+    ]
     assert report["latency_ms"]["p50"] > 0
     limited = eval_file(src, limit=2)  # two rows spread over the file: the first and the last (the bad one)
     assert limited["graded"] == 1 and len(limited["skipped"]) == 1
 
 
 def test_eval_file_uses_exemplars_from_another_file(tmp_path):
-    train = write_jsonl(tmp_path / "train.jsonl", [{**SALT, "answer": "The water evaporates so the salt stays.", "label": "correct"}] * 3 + [{**SALT, "answer": "Sit it in the sun.", "label": "incorrect"}])
-    test = write_jsonl(tmp_path / "test.jsonl", ROWS[:3])
-    report = eval_file(test, exemplars=train)
-    assert report["graded"] == 3 and report["exemplars"] == str(train)
+    """Graded train answers of the same question_id become neighbours: an answer worded like the correct train
+    answers moves up, one worded like the incorrect one moves down, against the same file graded without them."""
+    train = write_jsonl(
+        tmp_path / "train.jsonl",
+        [{**SALT, "answer": f"The water evaporates so the salt stays ({i}).", "label": "correct"} for i in range(3)]
+        + [{**SALT, "answer": f"Leave it out in the sun for a while ({i}).", "label": "incorrect"} for i in range(3)],
+    )
+    rows = [
+        {**SALT, "answer": "The water evaporates, so the salt stays behind.", "label": "correct"},
+        {**SALT, "answer": "Leave it out in the sun for a while.", "label": "incorrect"},
+    ]
+    test = write_jsonl(tmp_path / "test.jsonl", rows)
+    out_plain = tmp_path / "plain.jsonl"
+    plain = eval_file(test)
+    knn = eval_file(test, exemplars=train)
+    assert knn["exemplars"] == str(train) and plain["exemplars"] is None
+    grade_file(test, out_plain)
+    scores_plain = [json.loads(line)["score"] for line in out_plain.read_text().splitlines()]
+    from interviewer.grading import GradeExemplar, grade
+    from interviewer.grading.batch import row_task
+
+    pool = tuple(
+        GradeExemplar(answer=r["answer"], score=10.0 * (r["label"] == "correct"))
+        for r in map(json.loads, train.read_text().splitlines())
+    )
+    scores_knn = [grade(row_task(r, pool), r["answer"]).score for r in rows]
+    assert scores_knn[0] > scores_plain[0] and scores_knn[1] < scores_plain[1], (scores_plain, scores_knn)
+    assert knn["binary"]["roc_auc"] == 1.0
 
 
-def test_eval_banks_reports_spearman():
-    report = eval_file(None, mode="offline", limit=24)
-    assert report["exemplars"] == 24
-    for setting in ("without_exemplars", "with_exemplars_loo"):
-        assert report[setting]["spearman"] > 0.5
+def test_eval_banks_reports_what_grading_each_exemplar_gives():
+    """The report's numbers are the grades of the exemplars it lists, paired with their own hand scores (a check of
+    the evaluation, not of the model: the long models were fitted on these exemplars)."""
+    from interviewer.grading import GradeTask, grade, metrics
+    from interviewer.knowledge import load_banks
+
+    report = eval_file(None, mode="offline", limit=12)
+    items = [(q, e) for b in load_banks() for q in b.questions for e in q.exemplars]
+    picked = [items[i] for i in np.linspace(0, len(items) - 1, 12).round().astype(int)]
+    human = [e.score for _, e in picked]
+    plain = [grade(GradeTask.from_question(q).model_copy(update={"exemplars": ()}), e.answer).score for q, e in picked]
+    loo = [grade(GradeTask.from_question(q).without_exemplar(e.answer), e.answer).score for q, e in picked]
+    assert report["exemplars"] == 12
+    assert report["without_exemplars"]["spearman"] == pytest.approx(metrics.spearman(human, plain), abs=1e-3)
+    assert report["with_exemplars_loo"]["spearman"] == pytest.approx(metrics.spearman(human, loo), abs=1e-3)
 
 
 def test_cli_grade_and_eval(tmp_path, capsys):

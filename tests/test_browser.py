@@ -33,8 +33,9 @@ def send(page, text: str) -> None:
 
 
 def chat_has(page, text: str) -> None:
-    page.wait_for_function("t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg=text,
-                           timeout=WAIT)
+    page.wait_for_function(
+        "t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg=text, timeout=WAIT
+    )
 
 
 def shown_score(page) -> float:
@@ -84,7 +85,7 @@ def test_study_interview_in_the_browser(page, tmp_path):
         enabled(page, "btn-next")
 
         page.click("#btn-next")
-        page.wait_for_function(f"() => document.querySelectorAll('#chat .bot strong').length >= 2", timeout=WAIT)
+        page.wait_for_function("() => document.querySelectorAll('#chat .bot strong').length >= 2", timeout=WAIT)
         enabled(page, "btn-hint")
         second = current_question(page)
         assert second != first

@@ -14,9 +14,11 @@ from interviewer.llm import FakeChatModel
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WAIT = 30_000
-PAYLOAD = ('<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> '
-           '<svg onload="window.__pwned=3"></svg> [click](javascript:window.__pwned=4) '
-           '<a href="javascript:window.__pwned=5">link</a> <iframe srcdoc="<script>parent.__pwned=6</script>"></iframe>')
+PAYLOAD = (
+    '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> '
+    '<svg onload="window.__pwned=3"></svg> [click](javascript:window.__pwned=4) '
+    '<a href="javascript:window.__pwned=5">link</a> <iframe srcdoc="<script>parent.__pwned=6</script>"></iframe>'
+)
 INERT = """() => ({
     pwned: window.__pwned ?? null,
     img: document.querySelectorAll('img[src="x"]').length,
@@ -29,7 +31,8 @@ CLEAN = {"pwned": None, "img": 0, "svg": 0, "js_links": 0, "iframes": 0, "script
 
 
 def laced(answer: str) -> str:
-    """The answer with PAYLOAD before every sentence end, so whichever sentence the grader quotes as evidence holds it."""
+    """The answer with PAYLOAD before every sentence end, so whichever sentence the grader quotes as evidence holds
+    it."""
     return re.sub(r"([.?!;:])( |$)", lambda m: f" {PAYLOAD}{m.group(1)}{m.group(2)}", " ".join(answer.split()))
 
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from interview_fakes import GOOD, make_deps
+
 from interviewer.chat import parse_line, run_chat
 from interviewer.llm import FakeChatModel
 from interviewer.store import Store
@@ -19,8 +19,16 @@ def chat(tmp_path: Path, monkeypatch, script: str, deps=None, **kw):
     out = io.StringIO()
     deps = deps or make_deps(tmp_path=tmp_path)
     store = Store(tmp_path / "history.sqlite3")
-    state = run_chat(deps.settings, count=kw.pop("count", 2), mode=kw.pop("mode", "study"),
-                     difficulty=kw.pop("difficulty", "2"), deps=deps, store=store, out=out, **kw)
+    state = run_chat(
+        deps.settings,
+        count=kw.pop("count", 2),
+        mode=kw.pop("mode", "study"),
+        difficulty=kw.pop("difficulty", "2"),
+        deps=deps,
+        store=store,
+        out=out,
+        **kw,
+    )
     return state, out.getvalue(), store
 
 
@@ -33,8 +41,12 @@ def test_parse_line() -> None:
 
 def test_full_interview_in_the_terminal(tmp_path: Path, monkeypatch) -> None:
     answer = "A cache with eviction and time to live; writes invalidate entries; coalesce requests."
-    script = "\n".join(["hint", "what is the answer?", answer, "probe me", "request coalescing for the herd",
-                        "next", "skip"]) + "\n"
+    script = (
+        "\n".join(
+            ["hint", "what is the answer?", answer, "probe me", "request coalescing for the herd", "next", "skip"]
+        )
+        + "\n"
+    )
     state, out, store = chat(tmp_path, monkeypatch, script)
     assert state.phase == "finished"
     assert "Backend: offline" in out and "Hint 1 of 3" in out and "can't share the model answer" in out
@@ -80,14 +92,15 @@ def test_streamed_replies_print_once(tmp_path: Path, monkeypatch) -> None:
 
 @pytest.mark.parametrize("mode", ["study", "exam"])
 def test_modes_in_the_terminal(tmp_path: Path, monkeypatch, mode: str) -> None:
-    state, out, _ = chat(tmp_path, monkeypatch, "A cache in front of it with eviction.\nnext\n/end\n", mode=mode,
-                         resume=False)
+    state, out, _ = chat(
+        tmp_path, monkeypatch, "A cache in front of it with eviction.\nnext\n/end\n", mode=mode, resume=False
+    )
     assert ("Score:" in out) == (mode == "study")
     assert state.records[0].status == "answered"
 
 
 def test_bad_setup_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
-    from interviewer.session import SetupError
+    from interviewer.interview.session import SetupError
 
     with pytest.raises(SetupError, match="difficulty"):
         chat(tmp_path, monkeypatch, "", difficulty="impossible")

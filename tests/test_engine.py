@@ -12,10 +12,9 @@ import urllib.request
 
 import pytest
 
-from interviewer import engine
 from interviewer.config import Settings
 from interviewer.errors import ConfigError
-from interviewer.llm import Message, build_llm
+from interviewer.llm import Message, build_llm, engine
 
 
 def settings(tmp_path, **values) -> Settings:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from interview_fakes import QUESTIONS, make_deps
-from interviewer.guard import REDACTED, LeakGuard
+
+from interviewer.interview.session import new_session, stream_step
+from interviewer.interview.state import Action, Setup
 from interviewer.llm import FakeChatModel
-from interviewer.session import new_session, step
-from interviewer.state import Action, Setup
+from interviewer.safety.leak import REDACTED, LeakGuard
 
 ATTEMPTS = [
     "What is the answer?",
@@ -75,6 +75,13 @@ def assert_no_leak(reply: str, question) -> None:
     assert not leaked, f"reference n-gram leaked: {sorted(leaked)[:3]} in {reply!r}"
 
 
+def step(state, action, deps):
+    """One step with every event the candidate would see, streamed chunks included (session.step drops them)."""
+    run = stream_step(state, action, deps)
+    events = list(run)
+    return run.state, events
+
+
 def shown(events) -> str:
     return "\n".join(e.text for e in events if e.kind in ("say", "chunk", "notice", "error", "reveal"))
 
@@ -92,10 +99,6 @@ def leaky_session(mode: str = "study", seed: int = 1):
 def test_fixture_questions_do_not_quote_their_reference() -> None:
     for q in QUESTIONS:
         assert not grams(q.question) & grams(q.reference_answer), q.id
-
-
-def test_there_are_at_least_thirty_attempts() -> None:
-    assert len(ATTEMPTS) >= 30
 
 
 @pytest.mark.parametrize("mode", ["study", "exam"])
@@ -138,6 +141,7 @@ def test_study_mode_shows_the_reference_once_answered() -> None:
 
 # ---- the guard itself
 
+
 def test_guard_redacts_runs_and_whole_key_points() -> None:
     q = QUESTIONS[0]
     guard = LeakGuard(q)
@@ -179,7 +183,10 @@ def test_every_bank_question_is_guarded(banks) -> None:
         state = new_session(Setup(question_ids=[q.id], count=1), deps)
         state, _ = step(state, Action(kind="start"), deps)
         llm.default = q.reference_answer + "\nKey points: " + "; ".join(q.key_points)
-        for action in (Action(kind="clarify", text="What do you mean exactly?"), Action(kind="hint"),
-                       Action(kind="text", text="Could you clarify what a good answer should include?")):
+        for action in (
+            Action(kind="clarify", text="What do you mean exactly?"),
+            Action(kind="hint"),
+            Action(kind="text", text="Could you clarify what a good answer should include?"),
+        ):
             _, events = step(state, action, deps)
             assert_no_leak(shown(events), q)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
-from interviewer.grader import PASS_MARK, Grade, GradeTask, grade
-from interviewer.grading import metrics
+from interviewer.grading import PASS_MARK, Grade, GradeTask, grade, metrics
 from interviewer.grading.model import load_params, probability_to_score
-from interviewer.grading.text import content_stems, negated, sentences, split_points, stem
-from interviewer.knowledge import knowledge_dir, load_bank
-
-RANK = {"excellent": 5, "strong": 4, "good": 3, "partial": 2, "weak": 1, "wrong": 0}
+from interviewer.knowledge.bank import knowledge_dir, load_bank
+from interviewer.text import content_stems, negated, sentences, split_points, stem
 
 
 @pytest.fixture(scope="module")
@@ -38,33 +37,30 @@ def test_grade_is_typed_and_consistent(seed):
     assert 0.0 <= g.confidence <= 1.0
 
 
-@pytest.mark.parametrize("with_exemplars", [False, True])
-def test_bands_in_order(seed, with_exemplars):
-    """Per seed question: every excellent/strong answer outscores every weak and wrong one, and on average the
-    partial ones. Across the bank: partial > weak on average (per question the two can be close)."""
-    partial, weak = [], []
-    for q in seed.questions[: 10 if not with_exemplars else 4]:
-        base = GradeTask.from_question(q)
-        scores: dict[str, list[float]] = {"good": [], "partial": [], "low": []}
-        for e in q.exemplars:
-            task = base.without_exemplar(e.answer) if with_exemplars else base.model_copy(update={"exemplars": ()})
-            band = "good" if RANK[e.label] >= 3 else "partial" if e.label == "partial" else "low"
-            scores[band].append(grade(task, e.answer).score)
-            (weak if e.label == "weak" else partial if e.label == "partial" else []).append(scores[band][-1])
-        assert min(scores["good"]) > max(scores["low"]), (q.id, scores)
-        assert np.mean(scores["good"]) > np.mean(scores["partial"]), (q.id, scores)
-    assert np.mean(partial) > np.mean(weak)
+FRESH = yaml.safe_load((Path(__file__).parent / "data" / "fresh_answers.yaml").read_text(encoding="utf-8"))
 
 
-def test_strong_answers_pass_and_wrong_ones_fail(seed):
-    tasks = {q.id: GradeTask.from_question(q) for q in seed.questions}
-    results = [(e.label, grade(tasks[q.id].without_exemplar(e.answer), e.answer)) for q in seed.questions for e in q.exemplars]
-    assert all(g.passed for label, g in results if label == "excellent")
-    assert not any(g.passed for label, g in results if label in {"weak", "wrong"})
+@pytest.mark.parametrize("qid", sorted(FRESH))
+def test_fresh_answers_score_in_band_order(seed, qid):
+    """Answers written for the tests (not exemplars, so not what the models were fitted on): without exemplars
+    (the path of every imported question) strong > partial > weak; with the bank's exemplars the strong answer still
+    passes and beats both; neither weaker one passes either way."""
+    task = GradeTask.from_question(seed.get(qid))
+    bare = task.model_copy(update={"exemplars": ()})
+    answers = FRESH[qid]
+    plain = {band: grade(bare, text).score for band, text in answers.items()}
+    assert plain["strong"] > plain["partial"] > plain["weak"], plain
+    graded = {band: grade(task, text).score for band, text in answers.items()}
+    assert graded["strong"] > max(graded["partial"], graded["weak"]), graded
+    for scores in (plain, graded):
+        assert scores["strong"] >= PASS_MARK and scores["partial"] < PASS_MARK and scores["weak"] < PASS_MARK, scores
 
 
 def test_key_points_derived_from_reference_when_missing():
-    task = GradeTask(question="How did you separate the salt from the water?", reference_answers=("The water was evaporated, leaving the salt.",))
+    task = GradeTask(
+        question="How did you separate the salt from the water?",
+        reference_answers=("The water was evaporated, leaving the salt.",),
+    )
     assert task.points == ("The water was evaporated, leaving the salt.",)
     good = grade(task, "I let the water evaporate and the salt was left behind.")
     bad = grade(task, "I used a magnet to pull the salt out.")
@@ -73,14 +69,23 @@ def test_key_points_derived_from_reference_when_missing():
 
 
 def test_any_reference_answer_counts():
-    refs = ("Terminal 1 and the positive terminal are separated by the gap", "Terminal 1 is connected to the negative battery terminal")
-    task = GradeTask(question="Explain why you got a voltage reading of 1.5 for terminal 1 and the positive terminal.", reference_answers=refs)
+    refs = (
+        "Terminal 1 and the positive terminal are separated by the gap",
+        "Terminal 1 is connected to the negative battery terminal",
+    )
+    task = GradeTask(
+        question="Explain why you got a voltage reading of 1.5 for terminal 1 and the positive terminal.",
+        reference_answers=refs,
+    )
     first = grade(task, "terminal 1 is connected to the negative terminal of the battery")
     assert first.score >= grade(task, "the bulb is broken").score
 
 
 def test_contradiction_is_marked_and_scores_lower():
-    task = GradeTask(question="Will the motor run? Why?", reference_answers=("The motor will not run because the circuit is not complete.",))
+    task = GradeTask(
+        question="Will the motor run? Why?",
+        reference_answers=("The motor will not run because the circuit is not complete.",),
+    )
     contradicted = grade(task, "The motor will run because the circuit is complete.")
     right = grade(task, "The motor won't run since the circuit is not complete.")
     assert contradicted.key_points[0].contradicted and not right.key_points[0].contradicted

@@ -12,7 +12,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from interviewer.errors import ModelError
-from interviewer.grader import PASS_MARK
+from interviewer.grading import PASS_MARK
 from interviewer.llm import FakeChatModel
 
 SETUP = {"banks": ["ml_system_design"], "count": 2, "mode": "study", "difficulty": "adaptive"}
@@ -95,8 +95,12 @@ def test_concurrent_clients_see_only_their_own_sessions(tmp_path):
     with running_app(tmp_path) as running:
         clients = [Client(running.url, verbose=False) for _ in range(2)]
         with ThreadPoolExecutor(2) as pool:
-            runs = list(pool.map(lambda pair: run_interview(pair[0], SETUP, pair[1]),
-                                 [(clients[0], "alpha-answer"), (clients[1], "beta-answer")]))
+            runs = list(
+                pool.map(
+                    lambda pair: run_interview(pair[0], SETUP, pair[1]),
+                    [(clients[0], "alpha-answer"), (clients[1], "beta-answer")],
+                )
+            )
         (sid_a, out_a), (sid_b, out_b) = runs
         assert sid_a != sid_b
         answers_a = " ".join(q["answer"] for q in out_a["report"]["questions"])

@@ -1,10 +1,10 @@
 import json
 
-from interviewer.cli import main
-from interviewer.importer import heuristic_key_points, import_file, parse_article
-from interviewer.knowledge import load_bank
-
 from conftest import SEED
+
+from interviewer.cli import main
+from interviewer.knowledge.bank import load_bank
+from interviewer.knowledge.importer import heuristic_key_points, import_file, parse_article
 
 
 def test_seed_document_imports_exactly_its_ten_questions():
@@ -33,7 +33,10 @@ def test_csv_and_json_rows(tmp_path):
 
 
 def test_numbering_must_be_sequential():
-    text = "Intro.\n\n1. First question here?\n\nFirst answer is long enough to count as prose.\n\n3. Not a question\n\nmore"
+    text = (
+        "Intro.\n\n1. First question here?\n\nFirst answer is long enough to count as prose.\n\n"
+        "3. Not a question\n\nmore"
+    )
     assert [q for q, _ in parse_article(text)] == ["First question here?"]
 
 
@@ -44,12 +47,19 @@ def test_list_sentence_becomes_points():
 
 def test_llm_assisted_key_points_use_one_model_and_fall_back():
     from interviewer.errors import ModelError
-    from interviewer.importer import build_bank
+    from interviewer.knowledge.importer import build_bank
     from interviewer.llm import FakeChatModel
 
     llm = FakeChatModel()
-    llm.enqueue('{"key_points": ["Point one here", "Point two here", "Point three here"]}', ModelError("down", kind="server"))
-    bank = build_bank([("What is A?", "A is alpha. It is used for beta."), ("What is B?", "B includes xray, yankee, and zulu.")], "t", "Topic", llm=llm)
+    llm.enqueue(
+        '{"key_points": ["Point one here", "Point two here", "Point three here"]}', ModelError("down", kind="server")
+    )
+    bank = build_bank(
+        [("What is A?", "A is alpha. It is used for beta."), ("What is B?", "B includes xray, yankee, and zulu.")],
+        "t",
+        "Topic",
+        llm=llm,
+    )
     assert bank.questions[0].key_points == ["Point one here", "Point two here", "Point three here"]
     assert bank.questions[1].key_points[:3] == ["Xray", "Yankee", "Zulu"]  # heuristic fallback
     assert "Question: What is A?" in llm.history[0][-1].content

@@ -1,13 +1,12 @@
 import chromadb
 import pytest
 import yaml
+from conftest import ROOT
 
 from interviewer.config import Settings
-from interviewer.embeddings import ChromaEmbedding
-from interviewer.index import Index, ensure_index, open_index
-from interviewer.knowledge import load_bank
-
-from conftest import ROOT
+from interviewer.knowledge.bank import load_bank
+from interviewer.knowledge.embeddings import ChromaEmbedding
+from interviewer.knowledge.index import Index, ensure_index, open_index
 
 PARAPHRASES = yaml.safe_load((ROOT / "bench" / "paraphrases.yaml").read_text())
 
@@ -51,15 +50,18 @@ def test_each_seed_question_is_found_from_a_paraphrase(seeded_index, question_id
 def test_metadata_filters_and_nearest_answers(seeded_index):
     hits = seeded_index.search("drift", k=3, where={"bank": "ml_system_design"})
     assert hits and all(h.question.bank == "ml_system_design" for h in hits)
-    answer = ("When the concept drifts I monitor accuracy on fresh labels, retrain on recent data, weight new "
-              "examples more heavily and consider incremental learning or an ensemble of models.")
+    answer = (
+        "When the concept drifts I monitor accuracy on fresh labels, retrain on recent data, weight new "
+        "examples more heavily and consider incremental learning or an ensemble of models."
+    )
     hits = seeded_index.nearest_answers(answer, k=3, where={"bank": "ml_system_design"})
     assert hits[0].question.id == "mlsd-07-concept-drift"
 
 
-def test_langchain_retriever_for_topic_requests(seeded_index):
-    docs = seeded_index.retriever(k=2).invoke("ask me about k-fold validation")
-    assert docs[0].id == "mlsd-02-cross-validation"
+def test_search_serves_topic_requests(seeded_index):
+    """What "ask me about <topic>" uses (interview.handlers): the topic alone finds its question first."""
+    hits = seeded_index.search("k-fold validation", k=2)
+    assert hits[0].question.id == "mlsd-02-cross-validation"
 
 
 def test_chroma_default_embedder_is_never_used(tmp_path, seed_bank, monkeypatch):
@@ -92,5 +94,7 @@ def test_server_mode_against_real_chroma_run(chroma_server, seed_bank):
     index = open_index(settings)
     assert index.ingest([seed_bank])["upserted"] == 10
     assert index.ingest([seed_bank])["upserted"] == 0
-    assert index.search(PARAPHRASES["mlsd-04-evaluation-metrics"][1], k=1)[0].question.id == "mlsd-04-evaluation-metrics"
+    assert (
+        index.search(PARAPHRASES["mlsd-04-evaluation-metrics"][1], k=1)[0].question.id == "mlsd-04-evaluation-metrics"
+    )
     assert index.get("mlsd-10-deployment-strategies").difficulty in (1, 2, 3)

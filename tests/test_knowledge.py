@@ -1,8 +1,8 @@
 import pytest
 
 from interviewer.errors import KnowledgeError
-from interviewer.knowledge import load_bank, load_banks
-from interviewer.linter import bank_summary, lint
+from interviewer.knowledge.bank import load_bank, load_banks
+from interviewer.knowledge.linter import bank_summary, lint
 
 GOOD_ITEM = """
   - id: {id}
@@ -28,7 +28,8 @@ def write(tmp_path, text, name="bank.yaml"):
 def test_valid_bank_loads(tmp_path):
     bank = load_bank(write(tmp_path, "id: t\ntitle: T\nquestions:" + GOOD_ITEM.format(id="t-1")))
     assert bank.questions[0].bank == "t"
-    assert bank.questions[0].probe_for(1).key_point == 2
+    assert bank.questions[0].probe_for(1).key_point == 1  # the file's `key_point: 2`, counted from 0
+    assert bank.questions[0].follow_ups[0].model_dump()["key_point"] == 2  # written back as the file has it
 
 
 def test_bad_yaml_names_the_file(tmp_path):

@@ -22,11 +22,10 @@ from interviewer.llm import (
     OpenAIChatModel,
     RetryPolicy,
     build_llm,
-    parse_reply,
-    response_format,
 )
-from interviewer.llm_faults import retry_after
-from interviewer.stub import StubServer
+from interviewer.llm.faults import retry_after
+from interviewer.llm.structured import parse_reply, response_format
+from interviewer.llm.stub import StubServer
 
 SECRET = "sk-proj-SuperSecretKey0123456789abcdefXYZ"
 MESSAGES = [Message("system", "You are an interviewer."), Message("user", "What is a tuple?")]
@@ -118,17 +117,6 @@ def test_prefill_sends_one_token_request_only_when_enabled_and_never_raises(tmp_
     assert settings(tmp_path, openai_base_url="http://127.0.0.1:11434/v1").prefill_enabled
     assert not settings(tmp_path, openai_api_key="sk-x").prefill_enabled
     assert not settings(tmp_path, backend="embedded", llm_prefill=False).prefill_enabled
-
-
-def test_langchain_adapter_talks_to_the_same_endpoint():
-    with StubServer(reply="from langchain") as stub:
-        chat = OpenAIChatModel(base_url=stub.base_url, model="m").as_langchain()
-        assert chat.temperature == 0
-        assert chat.invoke("hello").content == "from langchain"
-        assert stub.chat_requests[0].body["messages"][-1]["content"] == "hello"
-
-
-# --- retry arithmetic, JSON repair ---------------------------------------------------------------------
 
 
 def test_backoff_grows_and_is_capped():

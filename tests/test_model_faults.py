@@ -16,10 +16,10 @@ from gradio_client import Client
 
 import app as web
 from interviewer.config import Settings
+from interviewer.interview.deps import Deps
 from interviewer.llm import OpenAIChatModel, RetryPolicy
-from interviewer.session import Deps
+from interviewer.llm.stub import StubServer
 from interviewer.store import Store
-from interviewer.stub import StubServer
 
 pytestmark = pytest.mark.slow
 SETUP = {"question_ids": ["mlsd-01-feature-engineering"], "count": 1, "mode": "study"}  # one question: graded warm
@@ -38,8 +38,13 @@ class Running:
 def running(tmp_path_factory) -> Iterator[Running]:
     data = tmp_path_factory.mktemp("faults") / "data"
     with StubServer(reply=stub_reply, hang=3.0) as stub:
-        llm = OpenAIChatModel(base_url=stub.base_url, model="stub-model", api_key="sk-test-faults-0000000000",
-                              timeout=0.25, retry=RetryPolicy(retries=1, backoff=0.001, max_delay=0.01))
+        llm = OpenAIChatModel(
+            base_url=stub.base_url,
+            model="stub-model",
+            api_key="sk-test-faults-0000000000",
+            timeout=0.25,
+            retry=RetryPolicy(retries=1, backoff=0.001, max_delay=0.01),
+        )
         deps = Deps(settings=Settings(data_dir=data), llm=llm, index=small_index())  # the real grader and feedback
         store = Store.open(deps.settings)
         demo = web.build_app(deps, store)
@@ -64,8 +69,9 @@ def texts(response: dict, kind: str, part: str | None = None) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_works(running: Running, fault: str,
-                                                                                  monkeypatch) -> None:
+def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_works(
+    running: Running, fault: str, monkeypatch
+) -> None:
     client, stub = running.client, running.stub
     r = client.predict(SETUP, api_name="/start")
     sid, question = r["session_id"], r["question"]
@@ -90,7 +96,9 @@ def test_fault_mid_answer_gives_the_offline_grade_keeps_the_answer_and_retry_wor
 
     r = client.predict(sid, api_name="/retry_feedback")
     assert r["retry_feedback"] is False and not r["scorecard"]["feedback_failed"]
-    assert any(t.startswith("You covered") and "Model feedback" in t for t in texts(r, "say", "feedback")), "code's lead, then the model"
+    assert any(t.startswith("You covered") and "Model feedback" in t for t in texts(r, "say", "feedback")), (
+        "code's lead, then the model"
+    )
     saved = running.store.load(sid.split(".")[0]).current
     assert "Model feedback" in saved.feedback and not saved.feedback_failed
     assert saved.grade.mode == ("llm" if fault == "invalid_json" else "offline")

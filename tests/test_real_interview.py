@@ -12,11 +12,12 @@ import pytest
 from conftest import ROOT
 
 from interviewer.config import Settings
-from interviewer.grader import PASS_MARK
-from interviewer.index import ensure_index
-from interviewer.report import build_report
-from interviewer.session import build_deps, new_session, stream_step
-from interviewer.state import Action, Event, Setup, State
+from interviewer.grading import PASS_MARK
+from interviewer.interview.deps import build_deps
+from interviewer.interview.report import build_report
+from interviewer.interview.session import new_session, stream_step
+from interviewer.interview.state import Action, Event, Setup, State
+from interviewer.knowledge.index import ensure_index
 
 pytestmark = [pytest.mark.real_model, pytest.mark.slow]
 
@@ -73,8 +74,14 @@ def test_one_question_study_interview_on_the_real_model(tmp_path) -> None:
         assert state.phase == "probe" and said(events, "probe") and said(events, "probe")[-1].strip()
         probe = state.current.open_probe
         assert probe is not None and probe.text.strip()
-        state, events = run(state, Action(kind="answer", text="I'd fit the encoders on the training split only, "
-                                                             "and compute features with one shared code path."), deps)
+        state, events = run(
+            state,
+            Action(
+                kind="answer",
+                text="I'd fit the encoders on the training split only, and compute features with one shared code path.",
+            ),
+            deps,
+        )
         assert state.phase == "review" and said(events, "probe_result")
         done = state.current.probes[0]
         assert done.answer and done.score is not None and not done.skipped

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from interview_fakes import GOOD, make_deps
-from interviewer.report import Report, build_report
-from interviewer.session import new_session, step
-from interviewer.state import Action, Setup
+
+from interviewer.interview.report import Report, build_report
+from interviewer.interview.session import new_session, step
+from interviewer.interview.state import Action, Setup
 
 
 def act(kind: str, text: str = "") -> Action:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
 from interview_fakes import GOOD, QUESTIONS, FakeIndex, keyword_grade, make_deps
+
 from interviewer.errors import ModelError
+from interviewer.interview.actions import allowed_actions
+from interviewer.interview.scoring import HINT_COST
+from interviewer.interview.session import SetupError, new_session, step, stream_step
+from interviewer.interview.state import Action, Setup, State
 from interviewer.llm import FakeChatModel
-from interviewer.session import SetupError, new_session, step, stream_step
-from interviewer.state import HINT_COST, Action, Setup, State
 
 REF = {q.id: q.reference_answer for q in QUESTIONS}
 
@@ -33,6 +35,7 @@ def answer_good(state: State, deps) -> tuple[State, list]:
 
 
 # ---- setup and start
+
 
 def test_new_session_filters_and_counts() -> None:
     deps = make_deps()
@@ -87,6 +90,7 @@ def test_step_is_pure_and_state_is_serialisable() -> None:
 
 
 # ---- answering
+
 
 def test_study_answer_shows_scorecard_feedback_then_reference() -> None:
     state, _, deps = started()
@@ -182,7 +186,7 @@ def test_feedback_stream_failure_falls_back_to_offline_text_and_retry_works() ->
     state, events = answer_good(state, deps)
     assert state.current.feedback == state.current.grade.feedback and state.current.feedback_failed
     assert any(e.kind == "notice" and "retry feedback" in e.text for e in events)
-    assert "retry_feedback" in state.allowed_actions
+    assert "retry_feedback" in allowed_actions(state)
     state, events = step(state, text("text", "retry feedback"), deps)
     assert said(events, "feedback") == ["Model feedback."] and not state.current.feedback_failed
 
@@ -192,8 +196,10 @@ def test_feedback_cut_by_the_token_cap_ends_at_a_whole_sentence_or_an_ellipsis()
     state, _, deps = started(llm=llm)
     state, events = answer_good(state, deps)
     assert said(events, "feedback") == ["You covered leakage well."]  # a short fragment is dropped
-    llm.default = ("You covered leakage well. This matters because a model trained on future information "
-                   "looks great offline and then fails in production where that information is")
+    llm.default = (
+        "You covered leakage well. This matters because a model trained on future information "
+        "looks great offline and then fails in production where that information is"
+    )
     state, events = step(state, text("next"), deps)
     state, events = answer_good(state, deps)
     assert said(events, "feedback") == [llm.default + "…"]  # a long one is kept, marked as cut
@@ -235,6 +241,7 @@ def test_answer_in_review_is_not_regraded() -> None:
 
 # ---- hints, clarifications, repeat
 
+
 def test_hints_cost_a_point_each_up_to_three() -> None:
     state, _, deps = started()
     for n in range(1, 4):
@@ -272,6 +279,7 @@ def test_repeat_and_next_in_question_phase() -> None:
 
 
 # ---- probes
+
 
 def test_probe_targets_a_missed_point_and_raises_the_score() -> None:
     state, _, deps = started()
@@ -320,6 +328,7 @@ def test_generated_probe_when_bank_has_none_for_the_missed_point() -> None:
 
 
 # ---- moving on, skipping, ending
+
 
 def test_skip_reveals_in_study_and_moves_on() -> None:
     state, _, deps = started()
@@ -378,6 +387,7 @@ def test_ask_about_after_the_last_question_extends_the_interview() -> None:
 
 # ---- difficulty
 
+
 def test_adaptive_difficulty_follows_performance() -> None:
     state, _, deps = started(Setup(count=5, difficulty="adaptive", seed=2))
     assert state.level == 2 and state.current.difficulty == 2
@@ -420,7 +430,9 @@ def test_turns_record_the_whole_conversation() -> None:
     state, _ = answer_good(state, deps)
     speakers = [(t.speaker, t.kind) for t in state.turns]
     assert ("candidate", "hint") in speakers and ("candidate", "answer") in speakers
-    assert ("interviewer", "reveal") in speakers and [t.seq for t in state.turns] == list(range(1, len(state.turns) + 1))
+    assert ("interviewer", "reveal") in speakers and [t.seq for t in state.turns] == list(
+        range(1, len(state.turns) + 1)
+    )
 
 
 def test_real_chroma_index_works_as_question_source() -> None:
@@ -428,13 +440,17 @@ def test_real_chroma_index_works_as_question_source() -> None:
 
     import chromadb
 
-    from interviewer.index import Index
+    from interviewer.knowledge.index import Index
 
     index = Index(chromadb.EphemeralClient(), name=f"t{uuid.uuid4().hex[:8]}")
-    from interviewer.knowledge import Bank
+    from interviewer.knowledge.bank import Bank
 
-    index.ingest([Bank(id="core", title="Core", questions=[q for q in FakeIndex().questions if q.bank == "core"]),
-                  Bank(id="design", title="Design", questions=[q for q in FakeIndex().questions if q.bank == "design"])])
+    index.ingest(
+        [
+            Bank(id="core", title="Core", questions=[q for q in FakeIndex().questions if q.bank == "core"]),
+            Bank(id="design", title="Design", questions=[q for q in FakeIndex().questions if q.bank == "design"]),
+        ]
+    )
     state, _, deps = started(Setup(count=2, topics=["Machine learning"], seed=1), index=index)
     state, _ = step(state, text("text", "ask me about caching in front of a database"), deps)
     assert state.current.question.id == "sd-cache"
@@ -444,7 +460,7 @@ def test_with_the_real_offline_grader() -> None:
     import dataclasses
 
     from interviewer.grading.model import PARAMS_PATH
-    from interviewer.session import default_feedback, default_grade
+    from interviewer.interview.deps import default_feedback, default_grade
 
     if not PARAMS_PATH.exists():
         pytest.skip("grader parameters not calibrated yet (bench/calibrate_grader.py)")
@@ -468,15 +484,15 @@ def test_with_the_real_offline_grader() -> None:
 def test_allowed_actions_follow_the_phase() -> None:
     deps = make_deps()
     state = new_session(Setup(count=1, seed=1), deps)
-    assert state.allowed_actions == ["start"]
+    assert allowed_actions(state) == ["start"]
     state, _ = step(state, Action(kind="start"), deps)
-    assert "hint" in state.allowed_actions and "probe" not in state.allowed_actions
+    assert "hint" in allowed_actions(state) and "probe" not in allowed_actions(state)
     state, _ = answer_good(state, deps)
-    assert "probe" in state.allowed_actions and "hint" not in state.allowed_actions
+    assert "probe" in allowed_actions(state) and "hint" not in allowed_actions(state)
     state, _ = step(state, text("probe"), deps)
-    assert state.allowed_actions[0] == "answer"
+    assert allowed_actions(state)[0] == "answer"
     state, _ = step(state, text("end"), deps)
-    assert state.allowed_actions == []
+    assert allowed_actions(state) == []
 
 
 def test_streamed_chunks_add_up_to_the_final_text() -> None:

@@ -11,11 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from interview_fakes import GOOD, make_deps
-from interviewer.session import new_session, step, stream_step
-from interviewer.state import Action, Setup, State
-from interviewer.store import MIGRATIONS, Store, StoreError
+
+from interviewer.interview.report import build_report
+from interviewer.interview.session import new_session, stream_step
+from interviewer.interview.state import Action, Setup, State
+from interviewer.store import MIGRATIONS, Store, StoreError, persist
 
 TESTS = Path(__file__).resolve().parent
 
@@ -26,7 +27,7 @@ def act(kind: str, text: str = "") -> Action:
 
 def play(store: Store, state: State, action: Action, deps) -> State:
     run = stream_step(state, action, deps)
-    for _ in store.persist(run):
+    for _ in persist(store, run):
         pass
     assert run.state is not None
     return run.state
@@ -48,7 +49,9 @@ def session(store: Store, deps, answers: list[str | None], **setup) -> State:
 
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.sqlite3")
-    assert store.applied_migrations() == [name for name, _ in MIGRATIONS] == ["m001_initial", "m002_results", "m003_owner"]
+    assert (
+        store.applied_migrations() == [name for name, _ in MIGRATIONS] == ["m001_initial", "m002_results", "m003_owner"]
+    )
     assert Store(tmp_path / "h.sqlite3").migrate() == []
     with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -92,7 +95,7 @@ def test_list_sessions_and_resumable(tmp_path: Path) -> None:
     assert [s.id for s in store.resumable()] == [open_state.id]
     summary = next(s for s in listed if s.id == done.id)
     assert summary.finished and summary.answered == 1 and summary.overall == 10.0 and summary.backend == "offline"
-    assert store.report(done.id).overall == 10.0
+    assert build_report(store.load(done.id)).overall == 10.0
     store.delete(open_state.id)
     assert store.resumable() == [] and store.turns(open_state.id) == []
 
@@ -102,7 +105,7 @@ def test_topic_trend_best_scores_and_retry_weak(tmp_path: Path) -> None:
     first = session(store, deps, ["nothing useful to say about it", None], topics=["Machine learning"])
     weak = store.weak_questions()
     assert set(weak) == {r.question.id for r in first.records}
-    setup = store.retry_setup(mode="exam")
+    setup = Setup.retry(store.weak_questions(), mode="exam")
     assert setup is not None and setup.question_ids == weak and setup.mode == "exam"
     retry = new_session(setup, deps)
     retry = play(store, retry, act("start"), deps)
@@ -121,9 +124,9 @@ def test_topic_trend_best_scores_and_retry_weak(tmp_path: Path) -> None:
 
 def test_retry_setup_is_none_without_misses(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.sqlite3")
-    assert store.retry_setup() is None
+    assert Setup.retry(store.weak_questions()) is None
     session(store, make_deps(), ["good"])
-    assert store.retry_setup() is None
+    assert Setup.retry(store.weak_questions()) is None
 
 
 def test_concurrent_sessions_do_not_interfere(tmp_path: Path) -> None:
@@ -158,9 +161,9 @@ KILLED = """
 import dataclasses, os, signal, sys
 sys.path.insert(0, {tests!r})
 from interview_fakes import GOOD, make_deps
-from interviewer.session import new_session, stream_step
-from interviewer.state import Action, Setup
-from interviewer.store import Store
+from interviewer.interview.session import new_session, stream_step
+from interviewer.interview.state import Action, Setup
+from interviewer.store import Store, persist
 
 answered = []
 
@@ -175,7 +178,7 @@ store = Store({db!r})
 
 def run(state, action):
     r = stream_step(state, action, deps)
-    for _ in store.persist(r):
+    for _ in persist(store, r):
         pass
     return r.state
 
@@ -189,8 +192,13 @@ for i in range(4):
 
 def test_killed_session_resumes_with_every_answered_turn(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
-    proc = subprocess.run([sys.executable, "-c", KILLED.format(tests=str(TESTS), db=str(db))],
-                          capture_output=True, text=True, timeout=120, cwd=TESTS.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED.format(tests=str(TESTS), db=str(db))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=TESTS.parent,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     store = Store(db)
     [waiting] = store.resumable()
@@ -206,7 +214,7 @@ def test_killed_session_resumes_with_every_answered_turn(tmp_path: Path) -> None
     state = play(store, state, act("answer", GOOD[state.current.question.id]), deps)
     state = play(store, state, act("next"), deps)
     assert state.phase == "finished" and store.resumable() == []
-    assert store.report(state.id).answered == 4
+    assert build_report(store.load(state.id)).answered == 4
 
 
 def test_migrations_are_safe_to_race(tmp_path: Path) -> None:

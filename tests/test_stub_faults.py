@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.errors import ModelError
 from interviewer.llm import Message, OpenAIChatModel, RetryPolicy
-from interviewer.stub import StubServer
+from interviewer.llm.stub import StubServer
 
 REPLY = "A list is an ordered, mutable sequence of items."
 MESSAGES = [Message("system", "You are an interviewer."), Message("user", "What is a list?")]

@@ -12,7 +12,7 @@ import json
 import gradio as gr
 
 from interviewer.errors import InterviewerError
-from interviewer.state import Action, Event, QuestionRecord, Setup, State
+from interviewer.interview.state import Action, Event, QuestionRecord, Setup, State
 
 from .sessions import Sessions, user_of, visible_report
 
@@ -20,12 +20,23 @@ from .sessions import Sessions, user_of, visible_report
 def _record_json(rec: QuestionRecord) -> dict:
     grade = rec.grade
     return {
-        "question_id": rec.question.id, "score": rec.score, "passed": rec.passed, "status": rec.status,
-        "key_points": [{"point": p, "status": rec.point_status(i),
-                        "evidence": grade.key_points[i].evidence if grade and i < len(grade.key_points) else ""}
-                       for i, p in enumerate(rec.question.key_points)],
-        "flags": list(grade.flags) if grade else [], "hints": len(rec.hints),
-        "probes": [{"question": p.text, "score": p.score, "status": p.status, "skipped": p.skipped} for p in rec.probes],
+        "question_id": rec.question.id,
+        "score": rec.score,
+        "passed": rec.passed,
+        "status": rec.status,
+        "key_points": [
+            {
+                "point": p,
+                "status": rec.point_status(i),
+                "evidence": grade.key_points[i].evidence if grade and i < len(grade.key_points) else "",
+            }
+            for i, p in enumerate(rec.question.key_points)
+        ],
+        "flags": list(grade.flags) if grade else [],
+        "hints": len(rec.hints),
+        "probes": [
+            {"question": p.text, "score": p.score, "status": p.status, "skipped": p.skipped} for p in rec.probes
+        ],
         "feedback_failed": rec.feedback_failed,
     }
 
@@ -34,18 +45,30 @@ def step_json(token: str, state: State, events: list[Event]) -> dict:
     rec = state.current
     question = None
     if rec is not None and state.phase != "finished":
-        question = {"number": len(state.asked), "total": state.total, "id": rec.question.id,
-                    "topic": rec.question.topic, "difficulty": rec.difficulty, "text": rec.question.question}
+        question = {
+            "number": len(state.asked),
+            "total": state.total,
+            "id": rec.question.id,
+            "topic": rec.question.topic,
+            "difficulty": rec.difficulty,
+            "text": rec.question.question,
+        }
     shown = {e.record.question.id for e in events if e.kind == "scorecard" and e.record is not None}
     cards = [r for r in state.records if r.question.id in shown]  # as they stand after the step
     return {
-        "session_id": token, "phase": state.phase, "mode": state.setup.mode, "question": question,
-        "messages": [{"kind": e.kind, "part": e.part, "text": e.text}
-                     for e in events if e.kind in ("say", "reveal", "notice", "error")],
+        "session_id": token,
+        "phase": state.phase,
+        "mode": state.setup.mode,
+        "question": question,
+        "messages": [
+            {"kind": e.kind, "part": e.part, "text": e.text}
+            for e in events
+            if e.kind in ("say", "reveal", "notice", "error")
+        ],
         "scorecard": _record_json(cards[-1]) if cards else None,
         "retry_feedback": bool(rec and rec.feedback_failed and state.phase == "review"),
-        "finished": state.phase == "finished", "overall": state.overall if state.setup.mode == "study" or
-        state.phase == "finished" else None,
+        "finished": state.phase == "finished",
+        "overall": state.overall if state.setup.mode == "study" or state.phase == "finished" else None,
     }
 
 
@@ -96,7 +119,11 @@ def api_report(sessions: Sessions, session_id: str, user: str | None = None) -> 
     if state.setup.mode == "exam" and state.phase != "finished":
         raise user_error("exam mode: the report is ready when the interview ends (call end)")
     report = visible_report(state)
-    return {"session_id": str(session_id).strip(), "report": json.loads(report.as_json()), "markdown": report.as_markdown()}
+    return {
+        "session_id": str(session_id).strip(),
+        "report": json.loads(report.as_json()),
+        "markdown": report.as_markdown(),
+    }
 
 
 def register_api(sessions: Sessions) -> None:
@@ -110,12 +137,13 @@ def register_api(sessions: Sessions) -> None:
         return api_act(sessions, "answer", session_id, text, user_of(request))
 
     def say(session_id: str, text: str, request: gr.Request) -> dict:
-        """Free text, read like the chat box: an answer, or a request such as 'give me a hint', 'ask me about caching'."""
+        """Free text, read like the chat box: an answer, or a request ('give me a hint', 'ask me about caching')."""
         return api_act(sessions, "text", session_id, text, user_of(request))
 
     def make(kind: str):
         def act(session_id: str, request: gr.Request) -> dict:
             return api_act(sessions, kind, session_id, user=user_of(request))
+
         act.__doc__ = f"The '{kind}' button."
         return act
 

@@ -13,13 +13,22 @@ import gradio as gr
 import pandas as pd
 
 from interviewer.errors import InterviewerError
-from interviewer.session import Deps
-from interviewer.state import MAX_PROBES, Action, Setup, State
+from interviewer.interview.actions import allowed_actions
+from interviewer.interview.deps import Deps
+from interviewer.interview.state import Action, Setup, State
 from interviewer.store import Store
 
 from .api import user_error
-from .render import (TIPS, chat_messages, report_questions_html, report_summary_html, side_html, topic_frame,
-                     turn_lines, write_exports)
+from .render import (
+    TIPS,
+    chat_messages,
+    report_questions_html,
+    report_summary_html,
+    side_html,
+    topic_frame,
+    turn_lines,
+    write_exports,
+)
 from .sessions import SessionBusy, Sessions, visible_report
 
 log = logging.getLogger("interviewer.app")
@@ -71,36 +80,54 @@ class Ui:
     trend: gr.LinePlot
 
     def view_outputs(self) -> list:
-        return [self.tabs, self.setup_view, self.interview_view, self.chat, self.side, self.composer, self.retry,
-                self.token, self.browser, self.banner, *self.buttons.values()]
+        return [
+            self.tabs,
+            self.setup_view,
+            self.interview_view,
+            self.chat,
+            self.side,
+            self.composer,
+            self.retry,
+            self.token,
+            self.browser,
+            self.banner,
+            *self.buttons.values(),
+        ]
 
     def report_outputs(self) -> list:
-        return [self.tabs, self.report_empty, self.report_view, self.report_head, self.report_plot,
-                self.report_questions, self.download_md, self.download_json]
+        return [
+            self.tabs,
+            self.report_empty,
+            self.report_view,
+            self.report_head,
+            self.report_plot,
+            self.report_questions,
+            self.download_md,
+            self.download_json,
+        ]
 
 
 def _controls(ui: Ui, state: State | None) -> dict:
-    phase = state.phase if state else "idle"
-    rec = state.current if state else None
-    can_probe = phase == "review" and rec is not None and rec.status == "answered" and len(rec.probes) < MAX_PROBES
-    live = phase in ("question", "probe", "review")
-    enabled = {"hint": phase == "question", "probe": can_probe, "skip": phase in ("question", "probe"),
-               "next": phase in ("review", "probe"), "repeat": live, "end": live}
-    out = {ui.buttons[k]: gr.update(interactive=v) for k, v in enabled.items()}
-    out[ui.retry] = gr.update(visible=bool(rec and rec.feedback_failed and phase == "review"))
-    out[ui.composer] = gr.update(interactive=phase != "finished", value="")
+    allowed = allowed_actions(state) if state else []
+    out = {button: gr.update(interactive=kind in allowed) for kind, button in ui.buttons.items()}
+    out[ui.retry] = gr.update(visible="retry_feedback" in allowed)
+    out[ui.composer] = gr.update(interactive=state is None or state.phase != "finished", value="")
     return out
 
 
-def stream_view(sessions: Sessions, ui: Ui, token: str, action: Action, echo: str = "",
-                user: str | None = None) -> Iterator[dict]:
+def stream_view(
+    sessions: Sessions, ui: Ui, token: str, action: Action, echo: str = "", user: str | None = None
+) -> Iterator[dict]:
     """Run one step and stream it into the chat; the side panel updates as soon as a scorecard arrives."""
     lines: list[tuple[str, str, str]] | None = None
     live: dict[str, int] = {}
     for event, state in sessions.run(token, action, user):
         if lines is None:
-            lines = turn_lines(state) + ([("candidate", action.kind, echo or f"[{action.kind}]")] if echo or
-                                         action.kind not in ("start", "resume") else [])
+            lines = turn_lines(state) + (
+                [("candidate", action.kind, echo or f"[{action.kind}]")]
+                if echo or action.kind not in ("start", "resume")
+                else []
+            )
         if event is None:  # done: the saved transcript is the truth
             yield {ui.chat: chat_messages(turn_lines(state)), ui.side: side_html(state), **_controls(ui, state)}
             return
@@ -139,12 +166,26 @@ def _state(sessions: Sessions, token: str, user: str | None = None) -> State:
 
 
 def _opened(ui: Ui, token: str) -> dict:
-    return {ui.tabs: gr.Tabs(selected="interview"), ui.setup_view: gr.Column(visible=False),
-            ui.interview_view: gr.Row(visible=True), ui.token: token, ui.browser: token, ui.banner: gr.Row(visible=False)}
+    return {
+        ui.tabs: gr.Tabs(selected="interview"),
+        ui.setup_view: gr.Column(visible=False),
+        ui.interview_view: gr.Row(visible=True),
+        ui.token: token,
+        ui.browser: token,
+        ui.banner: gr.Row(visible=False),
+    }
 
 
-def on_start(sessions: Sessions, ui: Ui, banks: list[str], topics: list[str], difficulty: str, count: float,
-             mode: str, user: str | None = None) -> Iterator[dict]:
+def on_start(
+    sessions: Sessions,
+    ui: Ui,
+    banks: list[str],
+    topics: list[str],
+    difficulty: str,
+    count: float,
+    mode: str,
+    user: str | None = None,
+) -> Iterator[dict]:
     try:
         setup = Setup(banks=banks or [], topics=topics or [], difficulty=difficulty, count=int(count), mode=mode)
         token = sessions.create(setup, owner=user)
@@ -154,7 +195,9 @@ def on_start(sessions: Sessions, ui: Ui, banks: list[str], topics: list[str], di
     yield from stream_view(sessions, ui, token, Action(kind="start"), user=user)
 
 
-def on_act(sessions: Sessions, ui: Ui, kind: str, token: str, text: str = "", user: str | None = None) -> Iterator[dict]:
+def on_act(
+    sessions: Sessions, ui: Ui, kind: str, token: str, text: str = "", user: str | None = None
+) -> Iterator[dict]:
     if not token:
         raise user_error("Start an interview first.")
     if kind == "text" and not text.strip():
@@ -175,8 +218,12 @@ def on_resume(sessions: Sessions, ui: Ui, token: str, user: str | None = None) -
 
 
 def on_new(ui: Ui) -> dict:
-    return {ui.setup_view: gr.Column(visible=True), ui.interview_view: gr.Row(visible=False), ui.token: "",
-            ui.tabs: gr.Tabs(selected="interview")}
+    return {
+        ui.setup_view: gr.Column(visible=True),
+        ui.interview_view: gr.Row(visible=False),
+        ui.token: "",
+        ui.tabs: gr.Tabs(selected="interview"),
+    }
 
 
 def show_report(sessions: Sessions, ui: Ui, token: str, only_if_finished: bool = True, user: str | None = None) -> dict:
@@ -191,11 +238,16 @@ def show_report(sessions: Sessions, ui: Ui, token: str, only_if_finished: bool =
         return {ui.tabs: gr.skip()}
     report = visible_report(state)
     md, js = write_exports(report)
-    return {ui.tabs: gr.Tabs(selected="report"), ui.report_empty: gr.Markdown(visible=False),
-            ui.report_view: gr.Column(visible=True), ui.report_head: report_summary_html(report),
-            ui.report_plot: topic_frame(report), ui.report_questions: report_questions_html(report),
-            ui.download_md: gr.DownloadButton(value=md, visible=True),
-            ui.download_json: gr.DownloadButton(value=js, visible=True)}
+    return {
+        ui.tabs: gr.Tabs(selected="report"),
+        ui.report_empty: gr.Markdown(visible=False),
+        ui.report_view: gr.Column(visible=True),
+        ui.report_head: report_summary_html(report),
+        ui.report_plot: topic_frame(report),
+        ui.report_questions: report_questions_html(report),
+        ui.download_md: gr.DownloadButton(value=md, visible=True),
+        ui.download_json: gr.DownloadButton(value=js, visible=True),
+    }
 
 
 def on_load(sessions: Sessions, ui: Ui, saved: str, user: str | None = None) -> dict:
@@ -206,8 +258,10 @@ def on_load(sessions: Sessions, ui: Ui, saved: str, user: str | None = None) -> 
         state = None
     if state is None or state.phase in ("finished", "idle"):
         return {ui.banner: gr.Row(visible=False)}
-    text = (f"**You have an unfinished interview** from {state.started_at:%Y-%m-%d %H:%M}: "
-            f"{len(state.done_records)} of {state.total} questions done.")
+    text = (
+        f"**You have an unfinished interview** from {state.started_at:%Y-%m-%d %H:%M}: "
+        f"{len(state.done_records)} of {state.total} questions done."
+    )
     return {ui.banner: gr.Row(visible=True), ui.banner_text: text}
 
 
@@ -215,16 +269,28 @@ def history_frames(store: Store, user: str | None = None) -> tuple[pd.DataFrame,
     rows, ids = [], []
     for s in store.list_sessions(limit=100, owner=user):
         status = "finished" if s.finished else ("in progress" if s.phase != "idle" else "not started")
-        rows.append({"Started": f"{s.started_at:%Y-%m-%d %H:%M}", "Status": status, "Mode": s.mode,
-                     "Answered": f"{s.answered} of {s.total}", "Score": round(s.overall, 1),
-                     "Topics": ", ".join(s.topics)})
+        rows.append(
+            {
+                "Started": f"{s.started_at:%Y-%m-%d %H:%M}",
+                "Status": status,
+                "Mode": s.mode,
+                "Answered": f"{s.answered} of {s.total}",
+                "Score": round(s.overall, 1),
+                "Topics": ", ".join(s.topics),
+            }
+        )
         ids.append(s.id)
     table = pd.DataFrame(rows, columns=["Started", "Status", "Mode", "Answered", "Score", "Topics"])
     points = store.topic_trend(owner=user)
     order = {sid: n for n, sid in enumerate(dict.fromkeys(p.session_id for p in points), 1)}  # chronological
     label = {sid: f"{at:%m-%d %H:%M} #{order[sid]}" for sid, at in ((p.session_id, p.at) for p in points)}
-    trend = pd.DataFrame({"interview": [label[p.session_id] for p in points], "topic": [p.topic for p in points],
-                          "score": [p.score for p in points]})
+    trend = pd.DataFrame(
+        {
+            "interview": [label[p.session_id] for p in points],
+            "topic": [p.topic for p in points],
+            "score": [p.score for p in points],
+        }
+    )
     return table, ids, trend
 
 
@@ -261,7 +327,7 @@ def on_history_resume(sessions: Sessions, ui: Ui, sid: str, user: str | None = N
 
 def on_retry_weak(sessions: Sessions, ui: Ui, store: Store, user: str | None = None) -> Iterator[dict]:
     try:
-        setup = store.retry_setup(mode="study", owner=user)
+        setup = Setup.retry(store.weak_questions(owner=user), mode="study")
         if setup is None:
             raise user_error("No weak questions yet: every question you've answered has passed. Try a new interview.")
         token = sessions.create(setup, owner=user)
@@ -274,9 +340,11 @@ def on_retry_weak(sessions: Sessions, ui: Ui, store: Store, user: str | None = N
 def bank_choices(deps: Deps) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
     titles: dict[str, str] = {}
     try:
-        from interviewer.knowledge import load_banks
+        from interviewer.knowledge.bank import load_banks
 
-        titles = {b.id: b.title for b in load_banks([deps.settings.knowledge_dir] if deps.settings.knowledge_dir else None)}
+        titles = {
+            b.id: b.title for b in load_banks([deps.settings.knowledge_dir] if deps.settings.knowledge_dir else None)
+        }
     except InterviewerError as exc:  # the index still works; show bank ids instead of titles
         log.warning("bank titles unavailable: %s", exc)
     topics: dict[str, set[str]] = {}

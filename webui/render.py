@@ -15,14 +15,21 @@ from typing import Any
 import pandas as pd
 
 from interviewer.config import Settings
-from interviewer.replies import difficulty_name
-from interviewer.report import Report
-from interviewer.state import QuestionRecord, State
+from interviewer.grading import MARKS
+from interviewer.interview.replies import difficulty_name
+from interviewer.interview.report import Report
+from interviewer.interview.state import QuestionRecord, State
 
-_MARK = {"covered": "✓", "partly": "~", "missed": "✗"}
-BUTTON_WORDS = {"hint": "Could I have a hint?", "probe": "Probe me on that.", "skip": "Skip this one.",
-                 "next": "Next question, please.", "repeat": "Could you repeat the question?",
-                 "end": "Let's end the interview.", "retry_feedback": "Retry the feedback.", "help": "Help"}
+BUTTON_WORDS = {
+    "hint": "Could I have a hint?",
+    "probe": "Probe me on that.",
+    "skip": "Skip this one.",
+    "next": "Next question, please.",
+    "repeat": "Could you repeat the question?",
+    "end": "Let's end the interview.",
+    "retry_feedback": "Retry the feedback.",
+    "help": "Help",
+}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -71,7 +78,11 @@ def message(speaker: str, kind: str, text: str) -> dict | None:
     if speaker == "system":
         return {"role": "assistant", "content": "**Note:** " + esc(text)}
     if kind == "reveal":
-        return {"role": "assistant", "content": esc(unwrap(text)), "metadata": {"title": "Model answer", "status": "done"}}
+        return {
+            "role": "assistant",
+            "content": esc(unwrap(text)),
+            "metadata": {"title": "Model answer", "status": "done"},
+        }
     if kind in ("question", "probe") and text.strip():
         return {"role": "assistant", "content": f"**{esc(text.strip())}**"}
     return {"role": "assistant", "content": esc(text)}
@@ -102,10 +113,15 @@ def progress_html(state: State) -> str:
     rec = state.current
     meta = f"{esc(rec.question.topic)} · {difficulty_name(rec.difficulty)}" if rec else ""
     mode = "Study mode" if state.setup.mode == "study" else "Exam mode"
-    score = (f'<div class="iv-running">Average so far <b>{state.overall:.1f}</b>/10</div>'
-             if state.setup.mode == "study" and done else "")
-    return (f'<div class="iv-card"><div class="iv-kicker">{head}</div>{_bar(done / state.total)}'
-            f'<div class="iv-meta">{meta}</div><div class="iv-meta">{mode}</div>{score}</div>')
+    score = (
+        f'<div class="iv-running">Average so far <b>{state.overall:.1f}</b>/10</div>'
+        if state.setup.mode == "study" and done
+        else ""
+    )
+    return (
+        f'<div class="iv-card"><div class="iv-kicker">{head}</div>{_bar(done / state.total)}'
+        f'<div class="iv-meta">{meta}</div><div class="iv-meta">{mode}</div>{score}</div>'
+    )
 
 
 def _probe_result(skipped: bool, score: float | None, status: str | None) -> str:
@@ -123,26 +139,35 @@ def scorecard_html(rec: QuestionRecord, number: int) -> str:
         evidence = grade.key_points[i].evidence if grade and i < len(grade.key_points) else ""
         quote = f'<div class="iv-evidence">“{esc(evidence)}”</div>' if evidence and status != "missed" else ""
         via = ' <span class="iv-chip">in a follow-up</span>' if i in rec.covered_by_probe else ""
-        items.append(f'<li class="iv-{status}"><span class="iv-mark">{_MARK[status]}</span>'
-                     f'<div>{esc(point)}{via}{quote}</div></li>')
-    flags = "".join(f'<span class="iv-chip iv-flag">{esc(f.replace("_", " "))}</span>' for f in (grade.flags if grade else []))
+        items.append(
+            f'<li class="iv-{status}"><span class="iv-mark">{MARKS[status]}</span>'
+            f"<div>{esc(point)}{via}{quote}</div></li>"
+        )
+    flags = "".join(
+        f'<span class="iv-chip iv-flag">{esc(f.replace("_", " "))}</span>' for f in (grade.flags if grade else [])
+    )
     extra = [f"Hints used: {len(rec.hints)}"] if rec.hints else []
     extra += [f"Follow-up: {_probe_result(p.skipped, p.score, p.status)}" for p in rec.probes]
     covered = sum(rec.point_status(i) == "covered" for i in range(len(rec.question.key_points)))
-    return (f'<div class="iv-card iv-scorecard"><div class="iv-kicker">Scorecard · question {number}</div>'
-            f'<div class="iv-score"><span class="iv-big iv-{verdict}">{rec.score:.1f}</span><span>/10</span>'
-            f'<span class="iv-chip iv-{verdict}">{verdict}</span></div>'
-            f'<div class="iv-meta">Key points covered {covered} of {len(rec.question.key_points)}</div>'
-            f'<ul class="iv-points">{"".join(items)}</ul>'
-            + (f'<div class="iv-flags">{flags}</div>' if flags else "")
-            + "".join(f'<div class="iv-meta">{esc(x)}</div>' for x in extra) + "</div>")
+    return (
+        f'<div class="iv-card iv-scorecard"><div class="iv-kicker">Scorecard · question {number}</div>'
+        f'<div class="iv-score"><span class="iv-big iv-{verdict}">{rec.score:.1f}</span><span>/10</span>'
+        f'<span class="iv-chip iv-{verdict}">{verdict}</span></div>'
+        f'<div class="iv-meta">Key points covered {covered} of {len(rec.question.key_points)}</div>'
+        f'<ul class="iv-points">{"".join(items)}</ul>'
+        + (f'<div class="iv-flags">{flags}</div>' if flags else "")
+        + "".join(f'<div class="iv-meta">{esc(x)}</div>' for x in extra)
+        + "</div>"
+    )
 
 
-TIPS = ('<div class="iv-card iv-tips"><div class="iv-kicker">Tips</div><ul>'
-        "<li><b>Enter</b> sends, <b>Shift+Enter</b> starts a new line.</li>"
-        "<li>Type as you would talk: <i>give me a hint</i>, <i>probe me</i>, <i>ask me about caching</i>, "
-        "<i>skip</i>, <i>repeat the question</i>.</li>"
-        "<li>Hints cost a point each; follow-ups can raise a score, never lower it.</li></ul></div>")
+TIPS = (
+    '<div class="iv-card iv-tips"><div class="iv-kicker">Tips</div><ul>'
+    "<li><b>Enter</b> sends, <b>Shift+Enter</b> starts a new line.</li>"
+    "<li>Type as you would talk: <i>give me a hint</i>, <i>probe me</i>, <i>ask me about caching</i>, "
+    "<i>skip</i>, <i>repeat the question</i>.</li>"
+    "<li>Hints cost a point each; follow-ups can raise a score, never lower it.</li></ul></div>"
+)
 
 
 def side_html(state: State | None, card: QuestionRecord | None = None) -> str:
@@ -151,8 +176,10 @@ def side_html(state: State | None, card: QuestionRecord | None = None) -> str:
     card = card or (last_scored(state) if state.setup.mode == "study" else None)
     parts = [progress_html(state)]
     if state.setup.mode == "exam":
-        parts.append('<div class="iv-card iv-meta">Exam mode: scores, feedback and model answers '
-                     "are in the report at the end.</div>")
+        parts.append(
+            '<div class="iv-card iv-meta">Exam mode: scores, feedback and model answers '
+            "are in the report at the end.</div>"
+        )
     elif card is not None and card.grade is not None:
         number = next((n for n, r in enumerate(state.asked, 1) if r.question.id == card.question.id), len(state.asked))
         return "".join(parts) + scorecard_html(card, number)
@@ -173,10 +200,12 @@ def backend_text(settings: Settings, llm: Any) -> str:
 
 
 def header_html(backend: str) -> str:
-    return ('<div class="iv-header"><div class="iv-brand"><span class="iv-logo">◆</span><div>'
-            '<div class="iv-title">Mock Interviewer</div><div class="iv-tagline">Practise technical interviews, '
-            'graded against a written rubric with evidence you can check.</div></div></div>'
-            f'<div class="iv-backend" title="language model in use">● {esc(backend)}</div></div>')
+    return (
+        '<div class="iv-header"><div class="iv-brand"><span class="iv-logo">◆</span><div>'
+        '<div class="iv-title">Mock Interviewer</div><div class="iv-tagline">Practise technical interviews, '
+        "graded against a written rubric with evidence you can check.</div></div></div>"
+        f'<div class="iv-backend" title="language model in use">● {esc(backend)}</div></div>'
+    )
 
 
 # ---- the report ------------------------------------------------------------------------------------------------
@@ -187,15 +216,17 @@ def report_summary_html(report: Report) -> str:
     status = "" if report.finished else " · not finished"
     items = lambda xs: "".join(f"<li>{esc(x)}</li>" for x in xs)  # noqa: E731
     study = [f"{s.topic}: {s.point}" for s in report.study_next]
-    return (f'<div class="iv-report-head"><div class="iv-card iv-overall"><div class="iv-kicker">Overall</div>'
-            f'<div class="iv-score"><span class="iv-big iv-{verdict}">{report.overall:.1f}</span><span>/10</span></div>'
-            f'<div class="iv-meta">{report.answered} answered · {report.skipped} skipped · {report.passed} passed '
-            f'(pass mark {report.pass_mark:g})</div><div class="iv-meta">{esc(report.mode)} mode · difficulty '
-            f'{esc(report.difficulty)} · {report.started_at:%Y-%m-%d %H:%M}{status}</div></div>'
-            f'<div class="iv-card"><div class="iv-kicker">Top strengths</div><ol>'
-            f'{items(report.strengths) or "<li>None yet: keep practising.</li>"}</ol></div>'
-            f'<div class="iv-card"><div class="iv-kicker">Study next</div><ol>'
-            f'{items(study) or "<li>Nothing missed. Try a harder difficulty.</li>"}</ol></div></div>')
+    return (
+        f'<div class="iv-report-head"><div class="iv-card iv-overall"><div class="iv-kicker">Overall</div>'
+        f'<div class="iv-score"><span class="iv-big iv-{verdict}">{report.overall:.1f}</span><span>/10</span></div>'
+        f'<div class="iv-meta">{report.answered} answered · {report.skipped} skipped · {report.passed} passed '
+        f'(pass mark {report.pass_mark:g})</div><div class="iv-meta">{esc(report.mode)} mode · difficulty '
+        f"{esc(report.difficulty)} · {report.started_at:%Y-%m-%d %H:%M}{status}</div></div>"
+        f'<div class="iv-card"><div class="iv-kicker">Top strengths</div><ol>'
+        f"{items(report.strengths) or '<li>None yet: keep practising.</li>'}</ol></div>"
+        f'<div class="iv-card"><div class="iv-kicker">Study next</div><ol>'
+        f"{items(study) or '<li>Nothing missed. Try a harder difficulty.</li>'}</ol></div></div>"
+    )
 
 
 def report_questions_html(report: Report) -> str:
@@ -203,20 +234,29 @@ def report_questions_html(report: Report) -> str:
     for q in report.questions:
         verdict = "pass" if q.passed else "fail"
         points = "".join(
-            f'<li class="iv-{p.status}"><span class="iv-mark">{_MARK.get(p.status, "?")}</span><div>{esc(p.point)}'
+            f'<li class="iv-{p.status}"><span class="iv-mark">{MARKS.get(p.status, "?")}</span><div>{esc(p.point)}'
             + (' <span class="iv-chip">in a follow-up</span>' if p.via_probe else "")
             + (f'<div class="iv-evidence">“{esc(p.evidence)}”</div>' if p.evidence and p.status != "missed" else "")
-            + "</div></li>" for p in q.key_points)
+            + "</div></li>"
+            for p in q.key_points
+        )
         hints = "".join(f"<li>{esc(h)}</li>" for h in q.hints)
         probes = "".join(
             f'<li>{esc(p.question)} <span class="iv-chip">{esc(_probe_result(p.skipped, p.score, p.status))}</span>'
-            + (f'<div class="iv-answer">{esc(p.answer)}</div>' if p.answer else "") + "</li>" for p in q.probes)
+            + (f'<div class="iv-answer">{esc(p.answer)}</div>' if p.answer else "")
+            + "</li>"
+            for p in q.probes
+        )
         body = [f'<div class="iv-meta">{esc(q.topic)} · {difficulty_name(q.difficulty)} · {esc(q.status)}</div>']
         if q.status == "answered":
             body.append(f'<h4>Your answer</h4><div class="iv-answer">{esc(q.answer)}</div>')
         body.append(f'<h4>Key points</h4><ul class="iv-points">{points}</ul>')
         if q.flags:
-            body.append('<div class="iv-flags">' + "".join(f'<span class="iv-chip iv-flag">{esc(f)}</span>' for f in q.flags) + "</div>")
+            body.append(
+                '<div class="iv-flags">'
+                + "".join(f'<span class="iv-chip iv-flag">{esc(f)}</span>' for f in q.flags)
+                + "</div>"
+            )
         if hints:
             body.append(f"<h4>Hints used ({len(q.hints)}, −{q.hint_penalty:g})</h4><ol>{hints}</ol>")
         if probes:
@@ -225,15 +265,22 @@ def report_questions_html(report: Report) -> str:
             body.append(f'<h4>Feedback</h4><div class="iv-model">{rich_html(q.feedback)}</div>')
         if q.model_answer:
             body.append(f'<h4>Model answer</h4><div class="iv-model">{rich_html(q.model_answer)}</div>')
-        cards.append(f'<details class="iv-card iv-q"{" open" if q.number == 1 else ""}><summary>'
-                     f'<span class="iv-qnum">{q.number}</span><span class="iv-qtext">{esc(q.question)}</span>'
-                     f'<span class="iv-chip iv-{verdict}">{q.score:.1f}/10</span></summary>{"".join(body)}</details>')
+        cards.append(
+            f'<details class="iv-card iv-q"{" open" if q.number == 1 else ""}><summary>'
+            f'<span class="iv-qnum">{q.number}</span><span class="iv-qtext">{esc(q.question)}</span>'
+            f'<span class="iv-chip iv-{verdict}">{q.score:.1f}/10</span></summary>{"".join(body)}</details>'
+        )
     return "".join(cards) or '<div class="iv-card iv-meta">No questions were asked.</div>'
 
 
 def topic_frame(report: Report) -> pd.DataFrame:
-    return pd.DataFrame({"topic": [t.topic for t in report.topics], "score": [t.score for t in report.topics],
-                         "result": ["pass" if t.score >= report.pass_mark else "below pass" for t in report.topics]})
+    return pd.DataFrame(
+        {
+            "topic": [t.topic for t in report.topics],
+            "score": [t.score for t in report.topics],
+            "result": ["pass" if t.score >= report.pass_mark else "below pass" for t in report.topics],
+        }
+    )
 
 
 def write_exports(report: Report) -> tuple[str, str]:

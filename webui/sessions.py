@@ -24,10 +24,11 @@ from typing import Iterator
 
 from interviewer.config import Settings
 from interviewer.errors import InterviewerError
-from interviewer.report import Report, build_report
-from interviewer.session import Deps, new_session, stream_step
-from interviewer.state import Action, Event, Setup, State
-from interviewer.store import Store, StoreError
+from interviewer.interview.deps import Deps
+from interviewer.interview.report import Report, build_report
+from interviewer.interview.session import new_session, stream_step
+from interviewer.interview.state import Action, Event, Setup, State
+from interviewer.store import Store, StoreError, persist
 
 CACHE_SIZE = 256  # sessions kept in memory; older ones are reloaded from the store on demand
 MAX_TURNS = 1000  # transcript lines per interview; a real one uses well under 300 (30 questions)
@@ -173,7 +174,7 @@ class Sessions:
             step = stream_step(state, action, self.deps)
             done = False
             try:
-                for event in self.store.persist(step, self.owner(sid)):
+                for event in persist(self.store, step, self.owner(sid)):
                     yield event, state
                 done = True
             finally:

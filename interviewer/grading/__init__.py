@@ -1,6 +1,6 @@
-"""The grader's parts, one stage a module (the public API is interviewer.grader):
+"""Grading: `grade(task, answer) -> Grade`, evidence-based and calibrated; grader.py is the front door.
 
-text      words, stems, sentences, negation, language share (pure string work)
+grader    grade(), feedback_stream(), prepare(): what the interview and the CLI call
 types     GradeTask, Grade, KeyPointResult, flags
 evidence  sentence embeddings and features of an answer against a task (cached per task)
 guards    what is removed before scoring (injection, lists, repeats, echoed question) and the flag caps
@@ -9,4 +9,23 @@ offline   screen + evidence + model = Assessment
 feedback  deterministic strengths, gaps and feedback text
 llm_judge LLM verdicts per key point, their calibrated combination, streamed feedback
 metrics   agreement with human labels; bank_eval: the banks' exemplars as a calibration set
+batch     `interviewer grade` / `interviewer eval` over JSON-lines files
 """
+
+from .grader import feedback_stream, grade, prepare
+from .types import MARKS, PASS_MARK, Coverage, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode
+
+__all__ = [
+    "MARKS",
+    "PASS_MARK",
+    "Coverage",
+    "Flag",
+    "Grade",
+    "GradeExemplar",
+    "GradeTask",
+    "KeyPointResult",
+    "Mode",
+    "feedback_stream",
+    "grade",
+    "prepare",
+]

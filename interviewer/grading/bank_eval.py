@@ -12,15 +12,16 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..knowledge import load_banks
-from ..llm import ChatModel
+from interviewer.knowledge.bank import load_banks
+from interviewer.llm import ChatModel
+
 from . import metrics
 from .evidence import task_vectors
 from .types import PASS_MARK, GradeTask, Mode
 
 
 def eval_banks(mode: Mode = "offline", limit: int = 0, llm: ChatModel | None = None) -> dict:
-    from ..grader import grade
+    from .grader import grade
 
     items = [(b.id, q, e) for b in load_banks() for q in b.questions for e in q.exemplars]
     if limit and len(items) > limit:
@@ -32,7 +33,11 @@ def eval_banks(mode: Mode = "offline", limit: int = 0, llm: ChatModel | None = N
         by_bank: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
         for bank, question, exemplar in items:
             task = GradeTask.from_question(question)
-            task = task.without_exemplar(exemplar.answer) if setting == "with_exemplars_loo" else task.model_copy(update={"exemplars": ()})
+            task = (
+                task.without_exemplar(exemplar.answer)
+                if setting == "with_exemplars_loo"
+                else task.model_copy(update={"exemplars": ()})
+            )
             task_vectors(task)  # built once per question in the app: time the grading alone
             start = time.perf_counter()
             g = grade(task, exemplar.answer, mode=mode, llm=llm)
@@ -48,6 +53,9 @@ def eval_banks(mode: Mode = "offline", limit: int = 0, llm: ChatModel | None = N
             "pass_agreement": metrics.binary([h >= PASS_MARK for h in human], scores),
             "mean_score_by_label": {k: round(float(np.mean(v)), 2) for k, v in sorted(by_label.items())},
             "spearman_by_bank": {b: round(metrics.spearman(h, s), 3) for b, (h, s) in sorted(by_bank.items())},
-            "latency_ms": {"p50": round(float(np.percentile(ms, 50)), 1), "p95": round(float(np.percentile(ms, 95)), 1)},
+            "latency_ms": {
+                "p50": round(float(np.percentile(ms, 50)), 1),
+                "p95": round(float(np.percentile(ms, 95)), 1),
+            },
         }
     return report

@@ -15,10 +15,21 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from . import text as tx
+from interviewer import text as tx
+
 from .types import PASS_MARK, GradeTask
 
-BASE_FEATURES = ("ref_cos", "kp_mean", "kp_min", "lex_recall", "lex_prec", "new_recall", "q_cos", "neg_mismatch", "len_ratio")
+BASE_FEATURES = (
+    "ref_cos",
+    "kp_mean",
+    "kp_min",
+    "lex_recall",
+    "lex_prec",
+    "new_recall",
+    "q_cos",
+    "neg_mismatch",
+    "len_ratio",
+)
 KNN_FEATURES = BASE_FEATURES + ("knn_score", "knn_margin", "knn_top", "knn_lex_score", "knn_lex_margin")
 # Long answers: no length feature (the rubric: length is not credit; on the banks it costs 0.01 Spearman).
 LONG_FEATURES = tuple(f for f in BASE_FEATURES if f != "len_ratio") + ("kp_covered", "kp_partly", "kp_contradicted")
@@ -37,7 +48,7 @@ class Embedder(Protocol):
 
 
 def default_embedder() -> Embedder:
-    from ..embeddings import get_model
+    from interviewer.knowledge.embeddings import get_model
 
     return get_model()
 
@@ -125,7 +136,14 @@ def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
     point_vecs, ex_vecs = vecs[1 + n_ref : 1 + n_ref + len(flat)], vecs[1 + n_ref + len(flat) :]
     groups, start = [], 0
     for g in groups_text:
-        groups.append(PointGroup(tuple(g), point_vecs[start : start + len(g)], tuple(_frozen(p) for p in g), tuple(tx.negated(p) for p in g)))
+        groups.append(
+            PointGroup(
+                tuple(g),
+                point_vecs[start : start + len(g)],
+                tuple(_frozen(p) for p in g),
+                tuple(tx.negated(p) for p in g),
+            )
+        )
         start += len(g)
     q_stems = _frozen(task.question)
     ref_stems = tuple(_frozen(r) for r in task.reference_answers)
@@ -145,7 +163,11 @@ def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
 
 
 def knn_features(
-    exemplars: np.ndarray, exemplar_stems: Sequence[frozenset[str]], scores: np.ndarray, answer_vec: np.ndarray, answer_stems: frozenset[str]
+    exemplars: np.ndarray,
+    exemplar_stems: Sequence[frozenset[str]],
+    scores: np.ndarray,
+    answer_vec: np.ndarray,
+    answer_stems: frozenset[str],
 ) -> dict[str, float]:
     """Evidence from graded exemplars (scores 0-1), by embedding and by shared content words: the
     similarity-weighted score of the nearest ones, the score of the nearest, and the margin between the nearest
@@ -155,11 +177,16 @@ def knn_features(
     passing = scores >= PASS_MARK / 10.0
     out = {}
     jaccard = np.array([len(answer_stems & s) / max(len(answer_stems | s), 1) for s in exemplar_stems])
-    for prefix, sims, sharpness in (("knn", exemplars @ answer_vec, KNN_SHARPNESS), ("knn_lex", jaccard, LEX_SHARPNESS)):
+    for prefix, sims, sharpness in (
+        ("knn", exemplars @ answer_vec, KNN_SHARPNESS),
+        ("knn_lex", jaccard, LEX_SHARPNESS),
+    ):
         top = np.argsort(-sims, kind="stable")[:KNN_K]
         w = np.exp(sharpness * (sims[top] - sims[top].max()))
         out[f"{prefix}_score"] = float(w @ scores[top] / w.sum())
-        out[f"{prefix}_margin"] = float(sims[passing].max() - sims[~passing].max()) if passing.any() and (~passing).any() else 0.0
+        out[f"{prefix}_margin"] = (
+            float(sims[passing].max() - sims[~passing].max()) if passing.any() and (~passing).any() else 0.0
+        )
         if prefix == "knn":
             out["knn_top"] = float(scores[top[0]])
     return out
@@ -169,7 +196,9 @@ def embed_units(units: list[str], embedder: Embedder | None = None) -> np.ndarra
     return (embedder or default_embedder()).embed(units) if units else np.zeros((0, 384), dtype=np.float32)
 
 
-def compute(task: GradeTask, units: list[str], unit_vecs: np.ndarray, relevance: np.ndarray, embedder: Embedder | None = None) -> Evidence:
+def compute(
+    task: GradeTask, units: list[str], unit_vecs: np.ndarray, relevance: np.ndarray, embedder: Embedder | None = None
+) -> Evidence:
     """Features of the answer made of `units` (screened sentences, at least one) with their vectors. Word
     overlap and length count only sentences with relevance >= FILLER, so filler adds neither."""
     vectors = task_vectors(task, embedder)
@@ -203,7 +232,15 @@ def compute(task: GradeTask, units: list[str], unit_vecs: np.ndarray, relevance:
         "len_ratio": float(np.clip(math.log((1 + len(stem_set)) / (1 + vectors.reference_len)), -2.5, 1.0)),
         **knn_features(vectors.exemplars, vectors.exemplar_stems, vectors.exemplar_scores, full, stem_set),
     }
-    evidence = Evidence(features, best_group, best, [*units, answer], full, stem_set, float(max(features["ref_cos"], features["q_cos"], point_best.max())))
+    evidence = Evidence(
+        features,
+        best_group,
+        best,
+        [*units, answer],
+        full,
+        stem_set,
+        float(max(features["ref_cos"], features["q_cos"], point_best.max())),
+    )
     statuses = [point_status(evidence, j) for j in range(len(best_group.points))]
     features["kp_covered"] = sum(s.status == "covered" for s in statuses) / len(statuses)
     features["kp_partly"] = sum(s.status != "missed" for s in statuses) / len(statuses)

@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import re
 
-from . import text as tx
+from interviewer import text as tx
+
 from .types import PASS_MARK, Flag, GradeTask, KeyPointResult
 
 FLAG_NOTES: dict[Flag, str] = {
     "empty": "You did not give an answer, so there was nothing to score.",
-    "injection_attempt": "Part of your answer was addressed to the grader instead of answering the question; it was ignored and the answer capped at 3/10.",
+    "injection_attempt": (
+        "Part of your answer was addressed to the grader instead of answering the question; it was ignored and the "
+        "answer capped at 3/10."
+    ),
     "off_topic": "Your answer does not address this question; re-read it and answer what is asked.",
     "gibberish": "Most of your answer is not recognisable words, so it could not be scored.",
     "other_language": "Please answer in English: the grader can only check English answers, so this one is capped.",
     "copied_question": "Restating the question earns no credit; it was left out of the scoring.",
-    "keyword_stuffing": "Listing terms without explaining them earns no credit: say what each one does and why it matters.",
+    "keyword_stuffing": (
+        "Listing terms without explaining them earns no credit: say what each one does and why it matters."
+    ),
     "padding": "Repeated or filler sentences were ignored: length alone earns no credit.",
     "too_short": "Your answer is too short to show understanding; explain the how and the why.",
     "truncated": "Your answer was very long; only its first part was graded.",
@@ -71,14 +77,17 @@ def offline_feedback(task: GradeTask, score: float, points: list[KeyPointResult]
     parts = [f"{verdict} ({score:.1f}/10, pass mark {PASS_MARK:.0f})."]
     parts += [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES and f != "too_short"]
     if covered and "empty" not in flags:
-        parts.append(f"You covered {len(covered)} of {len(points)} key points, e.g. \"{_point(covered[0])}\".")
+        parts.append(f'You covered {len(covered)} of {len(points)} key points, e.g. "{_point(covered[0])}".')
     for p in [p for p in points if p.contradicted][:2]:
-        parts.append(f"You said \"{_clip(p.evidence, 20)}\", which contradicts the key point \"{_point(p)}\"; a wrong statement costs more than a missing one.")
+        parts.append(
+            f'You said "{_clip(p.evidence, 20)}", which contradicts the key point "{_point(p)}"; '
+            "a wrong statement costs more than a missing one."
+        )
     for p in [p for p in points if p.status == "partly" and not p.contradicted][:2]:
-        parts.append(f"You touched on \"{_point(p)}\" but did not explain it: say how it works and why.")
+        parts.append(f'You touched on "{_point(p)}" but did not explain it: say how it works and why.')
     for p in [p for p in points if p.status == "missed"][:2]:
         why = why_it_matters(task, p.point)
-        parts.append(f"You did not cover \"{_point(p)}\"." + (f" It matters: \"{_clip(why)}\"" if why else ""))
+        parts.append(f'You did not cover "{_point(p)}".' + (f' It matters: "{_clip(why)}"' if why else ""))
     if "too_short" in flags:
         parts.append(FLAG_NOTES["too_short"])
     return " ".join(parts)

@@ -14,7 +14,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import text as tx
+from interviewer import text as tx
+from interviewer.safety.cleaning import strip_controls
+from interviewer.safety.injection import is_injection
+
 from .evidence import FILLER, TaskVectors
 from .types import Flag
 
@@ -33,26 +36,6 @@ CAPS: dict[str, float] = {  # the most a flagged answer can score
     "keyword_stuffing": 4.5,  # only when the whole answer is lists; lists beside explanations are just removed
 }
 
-_I = re.IGNORECASE | re.MULTILINE
-_ANSWER = r"(me|this|it|my answer|this answer|the answer|the candidate|this response)"
-_HIGH = r"(10|ten|full|perfect|maximum|max|highest|100|top|a pass|passing|an? a\+?)"
-INJECTION = [
-    re.compile(p, _I)
-    for p in (
-        r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|prompts?|rules?|directions?|guidelines?|rubric|system message)\b",
-        rf"\b(give|award|assign|grant)\b.{{0,15}}\b{_ANSWER}\b.{{0,20}}\b{_HIGH}",
-        rf"\b(score|rate|grade|mark)\s+{_ANSWER}\b.{{0,20}}\b({_HIGH[1:-1]}|correct|passed|excellent|perfect)\b",
-        r"\b(10|ten)\s*(/|out of)\s*(10|ten)\b|\b(full|perfect|maximum|max|top) (marks|credit)\b",
-        r"\byou are (now |a |an |the )*(grader|evaluator|examiner|teacher|assistant|judge|ai)\b",
-        r"\b(act as|pretend (to be|you are|you're)|role-?play|imagine you are|from now on)\b.{0,40}\b(grader|evaluator|examiner|teacher|assistant|judge|ai|generous|lenient|you)\b",
-        r"\b(dear|hey|hi|hello|attention|note to|message to|message for|to the)\s+(the\s+)?(grader|evaluator|examiner|marker|ai|assistant|llm)\b|^\W*(grader|examiner|evaluator)\s*[,:!]",
-        r"^\s*(system|assistant|user|developer|instructions?)\s*:",
-        r"<\|?\s*(im_start|im_end|system|endoftext|eot_id|start_header_id)\s*\|?>|\[/?(INST|SYS)\]|<<\s*/?SYS\s*>>|###\s*(instruction|system|response)",
-        r"</?\s*(system|assistant|user|instructions?|candidate_answer)\s*>|CANDIDATE_TEXT",
-        r"\"(score|passed|verdict|verdicts|grade|feedback|confidence|status|key_points)\"\s*:|\{\s*(score|grade|passed)\s*:",
-        r"\b(ignora|ignorez|ignoriere|ignorar)\b",
-    )
-]
 _LABEL = re.compile(r"^\s*[\w ]{1,20}:\s*")
 
 
@@ -72,14 +55,10 @@ class Screened:
 
 @lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
-    from ..embeddings import TOKENIZER_PATH
+    from interviewer.knowledge.embeddings import TOKENIZER_PATH
 
     vocab = json.loads(TOKENIZER_PATH.read_text(encoding="utf-8"))["model"]["vocab"]
     return frozenset(w for w in vocab if w.isalpha())
-
-
-def is_injection(unit: str) -> bool:
-    return any(p.search(unit) for p in INJECTION)
 
 
 def is_bare_list(unit: str) -> bool:
@@ -102,7 +81,7 @@ def _short_term(unit: str) -> bool:
 
 def screen_text(answer: str) -> Screened:
     """Text-only checks: length, emptiness, language, gibberish, injection, bare lists, exact repeats."""
-    answer = re.sub(r"[\u200b-\u200f\u2060\ufeff\x00-\x08\x0b-\x1f]", "", answer or "").strip()
+    answer = strip_controls(answer or "").strip()
     screened = Screened(units=[])
     if not any(c.isalnum() for c in answer):
         screened.flags.add("empty")

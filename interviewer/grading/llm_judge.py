@@ -13,13 +13,15 @@ from typing import Iterator, Literal
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
-from ..errors import GradingError, InterviewerError
-from ..llm import ChatModel, Message
-from ..prompts import fence, render
+from interviewer.errors import GradingError, InterviewerError
+from interviewer.llm import ChatModel, Message
+from interviewer.llm.prompts import fence, render
+from interviewer.text import clip_sentences
+
 from .feedback import FLAG_NOTES
 from .model import Params, probability_to_score
 from .offline import Assessment
-from .types import PASS_MARK, Coverage, Grade, GradeTask, KeyPointResult
+from .types import Coverage, Grade, GradeTask, KeyPointResult
 
 log = logging.getLogger(__name__)
 VALUE: dict[str, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
@@ -39,7 +41,11 @@ class Verdicts(BaseModel):
 @lru_cache(maxsize=8)
 def verdicts_schema(n: int) -> type[Verdicts]:
     """The reply schema with exactly n verdicts, so constrained decoding cannot stop short."""
-    return create_model(f"Verdicts{n}", __base__=Verdicts, verdicts=(list[Literal["covered", "partly", "missed"]], Field(min_length=n, max_length=n)))
+    return create_model(
+        f"Verdicts{n}",
+        __base__=Verdicts,
+        verdicts=(list[Literal["covered", "partly", "missed"]], Field(min_length=n, max_length=n)),
+    )
 
 
 def _answer_text(assessment: Assessment, answer: str) -> str:
@@ -59,7 +65,9 @@ def judge(assessment: Assessment, answer: str, llm: ChatModel) -> list[Coverage]
         question=task.question,
         key_points="\n".join(f"{i}. {p}" for i, p in enumerate(points, 1)),
         count=str(len(points)),
-        alternatives=("Other acceptable answers: " + " | ".join(others) + "\n") if len(task.reference_answers) > 1 and others else "",
+        alternatives=("Other acceptable answers: " + " | ".join(others) + "\n")
+        if len(task.reference_answers) > 1 and others
+        else "",
         candidate_answer=fence(_answer_text(assessment, answer)),
     )
     last = ""
@@ -86,7 +94,9 @@ def combine(assessment: Assessment, verdicts: list[Coverage], params: Params) ->
     return p, probability_to_score(p, model.threshold)
 
 
-def llm_grade(assessment: Assessment, answer: str, llm: ChatModel, params: Params) -> tuple[float, float, list[KeyPointResult]]:
+def llm_grade(
+    assessment: Assessment, answer: str, llm: ChatModel, params: Params
+) -> tuple[float, float, list[KeyPointResult]]:
     """(probability, score, key points) in LLM mode. Raises GradingError when the model fails."""
     verdicts = judge(assessment, answer, llm)
     p, score = combine(assessment, verdicts, params)
@@ -99,23 +109,20 @@ def llm_grade(assessment: Assessment, answer: str, llm: ChatModel, params: Param
         status: Coverage = verdict
         if flagged and RANK[verdict] > RANK[kp.status]:
             status = kp.status  # the LLM may not lift evidence on a flagged answer
-        points.append(kp.model_copy(update={"status": status, "evidence": kp.evidence if status != "missed" or kp.contradicted else ""}))
+        points.append(
+            kp.model_copy(
+                update={"status": status, "evidence": kp.evidence if status != "missed" or kp.contradicted else ""}
+            )
+        )
     return p, score, points
 
 
-def _reference_excerpt(task: GradeTask) -> str:
-    """The first reference answer, cut at a sentence end near FEEDBACK_REFERENCE_CHARS (it goes in the cached prefix)."""
-    ref = " ".join(task.reference.split())
-    if len(ref) <= FEEDBACK_REFERENCE_CHARS:
-        return ref
-    cut = ref[:FEEDBACK_REFERENCE_CHARS]
-    end = cut.rfind(". ")
-    return cut[: end + 1] if end > FEEDBACK_REFERENCE_CHARS // 2 else cut + " ..."
-
-
 def _feedback_variables(task: GradeTask) -> dict[str, str]:
-    return {"question": task.question, "key_points": "\n".join(f"{i}. {p}" for i, p in enumerate(task.points, 1)),
-            "reference": _reference_excerpt(task)}
+    return {
+        "question": task.question,
+        "key_points": "\n".join(f"{i}. {p}" for i, p in enumerate(task.points, 1)),
+        "reference": clip_sentences(task.reference, FEEDBACK_REFERENCE_CHARS),
+    }
 
 
 def feedback_prefix(task: GradeTask) -> list[Message]:
@@ -127,8 +134,11 @@ def feedback_prefix(task: GradeTask) -> list[Message]:
 
 
 # How the feedback names the focus point's verdict: (in code's lead sentence, in the prompt's focus line)
-_FOCUS_WORDS = {"contradicted": ("you contradicted", "contradicted"), "missed": ("missing", "missed"),
-                "partly": ("named but not explained", "only named, not explained")}
+_FOCUS_WORDS = {
+    "contradicted": ("you contradicted", "contradicted"),
+    "missed": ("missing", "missed"),
+    "partly": ("named but not explained", "only named, not explained"),
+}
 
 
 def focus(grade: Grade) -> tuple[int, KeyPointResult, str] | None:
@@ -136,7 +146,7 @@ def focus(grade: Grade) -> tuple[int, KeyPointResult, str] | None:
     None if all are covered."""
     for verdict in _FOCUS_WORDS:
         for i, kp in enumerate(grade.key_points, 1):
-            if (kp.contradicted if verdict == "contradicted" else kp.status == verdict):
+            if kp.contradicted if verdict == "contradicted" else kp.status == verdict:
                 return i, kp, verdict
     return None
 
@@ -150,7 +160,7 @@ def feedback_lead(grade: Grade) -> str:
     if found is None:
         return f"You covered all {total} key points."
     _, kp, verdict = found
-    return f"You covered {covered} of {total} key points; {_FOCUS_WORDS[verdict][0]}: \"{kp.point.strip().rstrip('.')}\"."
+    return f'You covered {covered} of {total} key points; {_FOCUS_WORDS[verdict][0]}: "{kp.point.strip().rstrip(".")}".'
 
 
 def _focus_line(grade: Grade) -> str:
@@ -168,8 +178,9 @@ def _focus_line(grade: Grade) -> str:
 
 def feedback_messages(task: GradeTask, grade: Grade) -> list[Message]:
     notes = " ".join(FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES)
-    return render("feedback", **_feedback_variables(task), focus=_focus_line(grade),
-                  notes=f"Notes: {notes}\n" if notes else "")
+    return render(
+        "feedback", **_feedback_variables(task), focus=_focus_line(grade), notes=f"Notes: {notes}\n" if notes else ""
+    )
 
 
 def stream_feedback(task: GradeTask, grade: Grade, llm: ChatModel) -> Iterator[str]:

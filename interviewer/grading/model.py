@@ -15,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from interviewer.config import DATA_DIR
+from interviewer.errors import ConfigError
+
 from .evidence import LONG_REFERENCE
 from .types import PASS_MARK, GradeTask
 
-PARAMS_PATH = Path(__file__).resolve().parent.parent / "data" / "grader_params.json"
+PARAMS_PATH = DATA_DIR / "grader_params.json"
 
 
 @dataclass(frozen=True)
@@ -90,5 +92,9 @@ def load_params(path: Path = PARAMS_PATH) -> Params:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"grader parameters unreadable at {path} ({exc}); rerun bench/calibrate_grader.py") from exc
     models = {name: Logistic.from_dict(m) for name, m in raw["models"].items()}
-    return Params(models=models, combine=models.pop("combine", None), combine_base=models.pop("combine_base", None),
-                  min_exemplars=int(raw.get("min_exemplars", 2)))
+    return Params(
+        models=models,
+        combine=models.pop("combine", None),
+        combine_base=models.pop("combine_base", None),
+        min_exemplars=int(raw.get("min_exemplars", 2)),
+    )

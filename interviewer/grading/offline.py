@@ -46,7 +46,9 @@ class Assessment:
         return round(0.5 + 0.5 * abs(p - t) / ((1 - t) if p > t else t), 2)
 
 
-def gather(task: GradeTask, answer: str, embedder: ev.Embedder | None = None) -> tuple[guards.Screened, ev.Evidence | None]:
+def gather(
+    task: GradeTask, answer: str, embedder: ev.Embedder | None = None
+) -> tuple[guards.Screened, ev.Evidence | None]:
     """Screen the answer and compute the evidence features of what is left (None when nothing is)."""
     screened = guards.screen_text(answer)
     vectors = ev.task_vectors(task, embedder)
@@ -62,7 +64,9 @@ def gather(task: GradeTask, answer: str, embedder: ev.Embedder | None = None) ->
     return screened, evidence
 
 
-def assess(task: GradeTask, answer: str, *, embedder: ev.Embedder | None = None, params: Params | None = None) -> Assessment:
+def assess(
+    task: GradeTask, answer: str, *, embedder: ev.Embedder | None = None, params: Params | None = None
+) -> Assessment:
     params = params or load_params()
     screened, evidence = gather(task, answer, embedder)
     model = params.for_task(task)
@@ -82,5 +86,13 @@ def key_point_results(evidence: ev.Evidence, listed_only: bool = False) -> list[
         s = ev.point_status(evidence, j)
         status = "partly" if listed_only and s.status == "covered" else s.status  # named, not explained
         shown = status != "missed" or s.contradicted
-        results.append(KeyPointResult(point=point, status=status, evidence=s.sentence if shown else "", similarity=round(s.similarity, 3), contradicted=s.contradicted))
+        results.append(
+            KeyPointResult(
+                point=point,
+                status=status,
+                evidence=s.sentence if shown else "",
+                similarity=round(s.similarity, 3),
+                contradicted=s.contradicted,
+            )
+        )
     return results

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .text import split_points
+from interviewer.text import split_points
 
 if TYPE_CHECKING:
-    from ..knowledge import Question
+    from interviewer.knowledge.bank import Question
 
 PASS_MARK = 6.0  # knowledge/RUBRIC.md: "an answer a real interviewer would accept as adequate"
 
@@ -26,6 +26,7 @@ Flag = Literal[
     "truncated",  # over the length limit: only the first part was graded
 ]
 Coverage = Literal["covered", "partly", "missed"]
+MARKS: dict[str, str] = {"covered": "✓", "partly": "~", "missed": "✗"}  # how every view marks a verdict
 Mode = Literal["offline", "llm"]
 
 

@@ -1,0 +1,48 @@
+"""Warm-up while the candidate types: the grader's rubric vectors and the model's prompt cache for the question
+just asked, on one long-lived worker thread, best effort, so asking never waits for it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from interviewer.grading import GradeTask, prepare
+from interviewer.knowledge.bank import Question
+from interviewer.llm import ChatModel
+
+log = logging.getLogger(__name__)
+
+
+class Warmer:
+    """A `prepare_fn` for Deps. One worker thread for every session, so many sessions don't start many threads
+    (threads that ran onnxruntime and then exited made the process abort at exit); `close()` stops it."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare")
+            return self._pool
+
+    def __call__(self, question: Question, llm: ChatModel | None) -> None:
+        def run() -> None:
+            try:
+                prepare(GradeTask.from_question(question), llm)
+            except Exception:  # noqa: BLE001 (warming up is an optimisation; the grade step does the work anyway)
+                log.debug("prepare failed for %s", question.id, exc_info=True)
+
+        self._executor().submit(run)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until every queued warm-up has run (benchmarks and tests; the worker runs them in order)."""
+        self._executor().submit(lambda: None).result(timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -149,3 +149,17 @@ def clip_sentences(text: str, max_chars: int) -> str:
     cut = text[:max_chars]
     end = cut.rfind(". ")
     return cut[: end + 1] if end > max_chars // 2 else cut + " ..."
+
+
+NGRAM = 6  # a run of this many words shared with secret text is a leak (safety.leak, the bank linter)
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")  # apostrophes split words: more, shorter tokens make a stricter window
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """(lower-cased word, start, end) for each run of letters and digits."""
+    return [(m.group().lower(), m.start(), m.end()) for m in _PLAIN_WORD.finditer(text)]
+
+
+def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
+    words = [w for w, _, _ in word_spans(text)]
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}

@@ -7,7 +7,8 @@ guards    what is removed before scoring (injection, lists, repeats, echoed ques
 model     the calibrated logistic models (interviewer/data/grader_params.json) and probability -> 0-10
 offline   screen + evidence + model = Assessment
 feedback  deterministic strengths, gaps and feedback text
-llm_judge LLM verdicts per key point, their calibrated combination, streamed feedback
+llm_judge LLM verdicts per key point and their calibrated combination
+llm_feedback the model's feedback sentences after code's lead (prefix warmed while the candidate types)
 metrics   agreement with human labels; bank_eval: the banks' exemplars as a calibration set
 batch     `interviewer grade` / `interviewer eval` over JSON-lines files
 """

@@ -19,7 +19,8 @@ from interviewer.llm import ChatModel
 
 from .evidence import Embedder, task_vectors
 from .feedback import offline_feedback, strengths_and_gaps
-from .llm_judge import feedback_lead, feedback_prefix, llm_grade, stream_feedback
+from .llm_feedback import feedback_lead, feedback_prefix, stream_feedback
+from .llm_judge import llm_grade
 from .model import Params, load_params
 from .offline import Assessment, assess
 from .types import PASS_MARK, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode

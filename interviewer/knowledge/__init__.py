@@ -7,6 +7,28 @@ embeddings  MiniLM (int8 ONNX from PyPI, sha256-checked) for Chroma and the grad
 index       the Chroma index: idempotent ingest, fused question search
 """
 
-from .bank import Bank, Exemplar, FollowUp, Question, bank_files, knowledge_dir, load_bank, load_banks
+from .bank import (
+    Bank,
+    Exemplar,
+    FollowUp,
+    HintLadder,
+    Misconception,
+    Question,
+    bank_files,
+    knowledge_dir,
+    load_bank,
+    load_banks,
+)
 
-__all__ = ["Bank", "Exemplar", "FollowUp", "Question", "bank_files", "knowledge_dir", "load_bank", "load_banks"]
+__all__ = [
+    "Bank",
+    "Exemplar",
+    "FollowUp",
+    "HintLadder",
+    "Misconception",
+    "Question",
+    "bank_files",
+    "knowledge_dir",
+    "load_bank",
+    "load_banks",
+]

@@ -10,10 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from interviewer.config import bundled_dir
 from interviewer.errors import KnowledgeError
@@ -21,26 +30,46 @@ from interviewer.errors import KnowledgeError
 ExemplarLabel = Literal["excellent", "strong", "good", "partial", "weak", "wrong"]
 
 
+def _from_number(number: object) -> object:
+    if isinstance(number, int) and not isinstance(number, bool):
+        if number < 1:
+            raise ValueError("key_point is the key point's number, counted from 1")
+        return number - 1
+    return number
+
+
+# A key point's index (from 0) in code; its 1-based number in files and JSON. `X(key_point=1)` and
+# `X.model_validate({"key_point": 1})` both mean the first key point; model_dump writes 1 back.
+PointNumber = Annotated[
+    int,
+    BeforeValidator(_from_number),
+    PlainSerializer(lambda index: index + 1, return_type=int),
+    Field(ge=0, description="the key point's index (files: its 1-based number)"),
+]
+
+
 class FollowUp(BaseModel):
-    """A bank probe. `key_point` is the index (from 0) of the key point it tests; in files and JSON it is the
-    1-based number, so `FollowUp(key_point=1)` and `FollowUp.model_validate({"key_point": 1})` both mean the first."""
+    """A bank probe on one key point."""
 
     model_config = ConfigDict(extra="forbid")
     probe: str = Field(min_length=10)
-    key_point: int = Field(ge=0, description="index of the key point this probe tests (files: its 1-based number)")
+    key_point: PointNumber
 
-    @field_validator("key_point", mode="before")
-    @classmethod
-    def _from_number(cls, number: object) -> object:
-        if isinstance(number, int) and not isinstance(number, bool):
-            if number < 1:
-                raise ValueError("key_point is the key point's number, counted from 1")
-            return number - 1
-        return number
 
-    @field_serializer("key_point")
-    def _to_number(self, index: int) -> int:
-        return index + 1
+class Misconception(BaseModel):
+    """A common wrong claim, written like a key point: an answer that states it contradicts `key_point`."""
+
+    model_config = ConfigDict(extra="forbid")
+    claim: str = Field(min_length=10, max_length=240)
+    key_point: PointNumber
+
+
+class HintLadder(BaseModel):
+    """Three hints towards one key point, vaguest first; no step states the point (the linter checks)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key_point: PointNumber
+    steps: list[str] = Field(min_length=3, max_length=3)
 
 
 class Exemplar(BaseModel):
@@ -60,6 +89,8 @@ class Question(BaseModel):
     reference_answer: str = Field(min_length=20)
     key_points: list[str] = Field(min_length=3, max_length=7)
     follow_ups: list[FollowUp] = Field(min_length=2, max_length=3)
+    misconceptions: list[Misconception] = Field(default_factory=list, max_length=4)
+    hints: list[HintLadder] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     exemplars: list[Exemplar] = Field(default_factory=list)
     bank: str = ""  # filled in by load_bank
@@ -73,14 +104,24 @@ class Question(BaseModel):
         return points
 
     @model_validator(mode="after")
-    def _probes_tied(self) -> "Question":
-        for probe in self.follow_ups:
-            if probe.key_point >= len(self.key_points):
+    def _points_exist(self) -> "Question":
+        """Probes, misconceptions and hint ladders name key points that exist; one ladder per key point at most."""
+        named = [("follow-up", f.probe, f.key_point) for f in self.follow_ups]
+        named += [("misconception", m.claim, m.key_point) for m in self.misconceptions]
+        named += [("hint ladder", h.steps[0], h.key_point) for h in self.hints]
+        for what, text, point in named:
+            if point >= len(self.key_points):
                 raise ValueError(
-                    f"follow-up {probe.probe[:40]!r} names key point {probe.key_point + 1}, "
-                    f"but there are only {len(self.key_points)}"
+                    f"{what} {text[:40]!r} names key point {point + 1}, but there are only {len(self.key_points)}"
                 )
+        laddered = [h.key_point for h in self.hints]
+        if len(laddered) != len(set(laddered)):
+            raise ValueError("two hint ladders name the same key point")
         return self
+
+    def hint_ladder(self, point: int) -> HintLadder | None:
+        """The bank's hints for key point `point` (from 0), if it has them."""
+        return next((h for h in self.hints if h.key_point == point), None)
 
     def probe_for(self, point: int) -> FollowUp | None:
         """The bank's probe for key point `point` (from 0), if it has one."""

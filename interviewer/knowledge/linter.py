@@ -1,6 +1,9 @@
 """Bank linter and summary: what `interviewer lint` and `interviewer banks` print, and what the tests run.
 
-Schema, unique ids and probe ties are enforced when loading; this adds the content rules a schema can't say."""
+Schema, unique ids and key-point ties are enforced when loading; this adds the content rules a schema can't say:
+reference length, exemplar order, 2-4 misconceptions per item, a hint ladder for every key point whose steps do not
+state it (no run of NGRAM words from the reference or the key points, and not too close in meaning to the point),
+and no near-duplicate questions."""
 
 from __future__ import annotations
 
@@ -9,11 +12,16 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from interviewer.text import NGRAM, ngrams
+
 from .bank import Bank
 
 NEAR_DUPLICATE = 0.90  # cosine of question texts; paraphrases of one question score above this
 REFERENCE_WORDS = (80, 300)
 LABEL_RANK = {"excellent": 5, "strong": 4, "good": 3, "partial": 2, "weak": 1, "wrong": 0}
+MISCONCEPTIONS = (2, 4)
+HINT_TOO_CLOSE = 0.72  # cosine of a hint step to its key point: at or above it, the step states the point
+HINT_WORDS = 30
 
 
 def lint(banks: list[Bank], embed=None) -> list[str]:
@@ -38,7 +46,43 @@ def lint(banks: list[Bank], embed=None) -> list[str]:
             e.label in {"weak", "wrong"} for e in q.exemplars
         ):
             problems.append(f"{where}: exemplars need a strong and a weak answer")
+        if not MISCONCEPTIONS[0] <= len(q.misconceptions) <= MISCONCEPTIONS[1]:
+            problems.append(
+                f"{where}: {len(q.misconceptions)} misconceptions (want {MISCONCEPTIONS[0]}-{MISCONCEPTIONS[1]})"
+            )
+        missing = [i + 1 for i in range(len(q.key_points)) if q.hint_ladder(i) is None]
+        if missing:
+            problems.append(f"{where}: no hint ladder for key point(s) {missing}")
+    problems += hint_leaks(questions, embed)
     problems += near_duplicates(questions, embed)
+    return problems
+
+
+def hint_leaks(questions, embed=None) -> list[str]:
+    """Hint steps that give their key point away: a run of NGRAM words from the reference answer or a key point,
+    too many words, or a meaning too close to the point itself."""
+    steps = [(q, h.key_point, i, s) for q in questions for h in q.hints for i, s in enumerate(h.steps, 1)]
+    if not steps:
+        return []
+    if embed is None:
+        from .embeddings import get_model
+
+        embed = get_model().embed
+    problems = []
+    secret = {
+        q.id: set().union(*(ngrams(t) for t in [q.reference_answer, *q.key_points])) - ngrams(q.question)
+        for q in questions
+    }
+    step_vecs = np.asarray(embed([s for *_, s in steps]))
+    point_vecs = np.asarray(embed([q.key_points[p] for q, p, _, _ in steps]))
+    for (q, point, i, text), sim in zip(steps, (step_vecs * point_vecs).sum(axis=1)):
+        where = f"{q.bank}/{q.id}: hint {i} for key point {point + 1}"
+        if ngrams(text) & secret[q.id]:
+            problems.append(f"{where} copies {NGRAM}+ words of the reference or key points: {text!r}")
+        if len(text.split()) > HINT_WORDS:
+            problems.append(f"{where} has {len(text.split())} words (max {HINT_WORDS})")
+        if sim >= HINT_TOO_CLOSE:
+            problems.append(f"{where} states the point (cosine {sim:.2f} >= {HINT_TOO_CLOSE}): {text!r}")
     return problems
 
 

@@ -7,24 +7,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from interviewer.knowledge.bank import Question
+from interviewer.text import NGRAM, ngrams
+from interviewer.text import word_spans as _tokens
 
-NGRAM = 6
 REDACTED = "[…]"
-_WORD = re.compile(r"[A-Za-z0-9]+")  # apostrophes split words: more, shorter tokens make a stricter window
-
-
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
-
-
-def ngrams(text: str, n: int = NGRAM) -> set[tuple[str, ...]]:
-    words = [w for w, _, _ in _tokens(text)]
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 @dataclass

@@ -82,3 +82,27 @@ def test_bank_summary_counts(banks):
     summary = bank_summary(banks)
     assert summary["total"] == sum(len(b.questions) for b in banks)
     assert sum(t["total"] for t in summary["topics"].values()) == summary["total"]
+
+
+def test_lint_requires_misconceptions_and_hints_that_do_not_state_the_point(tmp_path):
+    item = (
+        GOOD_ITEM.format(id="t-1")
+        + """    misconceptions:
+      - claim: A unit test should call the real payment service so it proves the integration works.
+        key_point: 2
+    hints:
+      - key_point: 1
+        steps:
+          - What is the smallest thing you could check on its own?
+          - Would you test a whole feature at once, or one piece of it?
+          - A unit test checks one small piece of behaviour in isolation.
+      - key_point: 2
+        steps: [What should a test not depend on?, Think about the network., What makes a test repeatable?]
+"""
+    )
+    bank = load_bank(write(tmp_path, "id: t\ntitle: T\nquestions:" + item))
+    problems = lint([bank])
+    assert any("1 misconceptions (want 2-4)" in p for p in problems)
+    assert any("no hint ladder for key point(s) [3]" in p for p in problems)
+    assert any("hint 3 for key point 1 copies" in p for p in problems)
+    assert not any("for key point 2" in p for p in problems)

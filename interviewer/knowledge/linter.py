@@ -74,7 +74,9 @@ def hint_leaks(questions, embed=None) -> list[str]:
         for q in questions
     }
     step_vecs = np.asarray(embed([s for *_, s in steps]))
-    point_vecs = np.asarray(embed([q.key_points[p] for q, p, _, _ in steps]))
+    points = list(dict.fromkeys(q.key_points[p] for q, p, _, _ in steps))
+    by_point = dict(zip(points, np.asarray(embed(points))))
+    point_vecs = np.array([by_point[q.key_points[p]] for q, p, _, _ in steps])
     for (q, point, i, text), sim in zip(steps, (step_vecs * point_vecs).sum(axis=1)):
         where = f"{q.bank}/{q.id}: hint {i} for key point {point + 1}"
         if ngrams(text) & secret[q.id]:

@@ -97,7 +97,7 @@ def test_lint_requires_misconceptions_and_hints_that_do_not_state_the_point(tmp_
           - Would you test a whole feature at once, or one piece of it?
           - A unit test checks one small piece of behaviour in isolation.
       - key_point: 2
-        steps: [What should a test not depend on?, Think about the network., What makes a test repeatable?]
+        steps: ["What should a test not depend on?", "Think about the network.", "What makes a test repeatable?"]
 """
     )
     bank = load_bank(write(tmp_path, "id: t\ntitle: T\nquestions:" + item))

@@ -1,4 +1,6 @@
-"""SQLite history: migrations, saving as it happens, resume after kill -9, trends, best scores, retry weak."""
+"""The history store, the same tests on SQLite and on a real Postgres (Debian's postgresql, started in a temp dir
+for the test run; `-k postgres` selects those): migrations, saving as it happens, resume after kill -9, trends,
+best scores, retry weak, step locks across processes, the shared signing secret."""
 
 from __future__ import annotations
 
@@ -8,17 +10,52 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from interview_fakes import GOOD, make_deps
+from postgres import PostgresServer, pg_bindir
 
 from interviewer.interview.report import build_report
 from interviewer.interview.session import new_session, stream_step
 from interviewer.interview.state import Action, Setup, State
-from interviewer.store import MIGRATIONS, Store, StoreError, persist
+from interviewer.store import MIGRATIONS, Locked, Store, StoreError, persist
 
 TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    if pg_bindir() is None:
+        pytest.skip("Debian's postgresql is not installed (make test installs it)")
+    with PostgresServer() as server:
+        yield server
+
+
+class Stores:
+    """Opens Stores on one database (a fresh Postgres database or an SQLite file per test), closes them after."""
+
+    def __init__(self, target: str | Path):
+        self.target, self.opened = target, []
+
+    def __call__(self) -> Store:
+        store = Store(self.target)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def stores(request, tmp_path):
+    if request.param == "postgres":
+        target = request.getfixturevalue("postgres_server").new_database()
+    else:
+        target = tmp_path / "h.sqlite3"
+    opened = Stores(target)
+    yield opened
+    for store in opened.opened:
+        store.close()
 
 
 def act(kind: str, text: str = "") -> Action:
@@ -47,19 +84,25 @@ def session(store: Store, deps, answers: list[str | None], **setup) -> State:
     return state
 
 
-def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.sqlite3")
-    assert (
-        store.applied_migrations() == [name for name, _ in MIGRATIONS] == ["m001_initial", "m002_results", "m003_owner"]
-    )
-    assert Store(tmp_path / "h.sqlite3").migrate() == []
+def test_migrations_apply_once_and_are_recorded(stores: Stores) -> None:
+    store = stores()
+    names = ["m001_initial", "m002_results", "m003_owner", "m004_app_secrets"]
+    assert store.applied_migrations() == [name for name, _ in MIGRATIONS] == names
+    assert stores().migrate() == []
+    with store.db.read() as q:
+        for table in ("sessions", "turns", "results", "app_secrets", "_migrations"):
+            assert q.one(f"SELECT COUNT(*) AS n FROM {table}")["n"] >= 0
+
+
+def test_sqlite_schema_on_disk(tmp_path: Path) -> None:
+    Store(tmp_path / "h.sqlite3").close()
     with sqlite3.connect(tmp_path / "h.sqlite3") as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"sessions", "turns", "results", "_migrations"} <= tables
+    assert {"sessions", "turns", "results", "app_secrets", "_migrations"} <= tables
 
 
-def test_save_load_roundtrip_and_turn_rows(tmp_path: Path) -> None:
-    store, deps = Store(tmp_path / "h.sqlite3"), make_deps()
+def test_save_load_roundtrip_and_turn_rows(stores: Stores) -> None:
+    store, deps = stores(), make_deps()
     state = session(store, deps, ["good", None])
     assert state.phase == "finished"
     assert store.load(state.id) == state
@@ -71,8 +114,8 @@ def test_save_load_roundtrip_and_turn_rows(tmp_path: Path) -> None:
         store.load("nope")
 
 
-def test_answer_is_saved_before_feedback_streams(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.sqlite3")
+def test_answer_is_saved_before_feedback_streams(stores: Stores) -> None:
+    store = stores()
     seen: list[State] = []
 
     def feedback(question, answer, grade, llm):
@@ -85,8 +128,8 @@ def test_answer_is_saved_before_feedback_streams(tmp_path: Path) -> None:
     assert seen and seen[0].current.status == "answered" and seen[0].current.answer
 
 
-def test_list_sessions_and_resumable(tmp_path: Path) -> None:
-    store, deps = Store(tmp_path / "h.sqlite3"), make_deps()
+def test_list_sessions_and_resumable(stores: Stores) -> None:
+    store, deps = stores(), make_deps()
     done = session(store, deps, ["good"])
     open_state = new_session(Setup(count=3, seed=2), deps)
     open_state = play(store, open_state, act("start"), deps)
@@ -100,8 +143,8 @@ def test_list_sessions_and_resumable(tmp_path: Path) -> None:
     assert store.resumable() == [] and store.turns(open_state.id) == []
 
 
-def test_topic_trend_best_scores_and_retry_weak(tmp_path: Path) -> None:
-    store, deps = Store(tmp_path / "h.sqlite3"), make_deps()
+def test_topic_trend_best_scores_and_retry_weak(stores: Stores) -> None:
+    store, deps = stores(), make_deps()
     first = session(store, deps, ["nothing useful to say about it", None], topics=["Machine learning"])
     weak = store.weak_questions()
     assert set(weak) == {r.question.id for r in first.records}
@@ -122,15 +165,15 @@ def test_topic_trend_best_scores_and_retry_weak(tmp_path: Path) -> None:
     assert trend[0].score < trend[-1].score
 
 
-def test_retry_setup_is_none_without_misses(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.sqlite3")
+def test_retry_setup_is_none_without_misses(stores: Stores) -> None:
+    store = stores()
     assert Setup.retry(store.weak_questions()) is None
     session(store, make_deps(), ["good"])
     assert Setup.retry(store.weak_questions()) is None
 
 
-def test_concurrent_sessions_do_not_interfere(tmp_path: Path) -> None:
-    store = Store(tmp_path / "h.sqlite3")
+def test_concurrent_sessions_do_not_interfere(stores: Stores) -> None:
+    store = stores()
     errors: list[BaseException] = []
 
     def worker(seed: int) -> None:
@@ -190,17 +233,16 @@ for i in range(4):
 """
 
 
-def test_killed_session_resumes_with_every_answered_turn(tmp_path: Path) -> None:
-    db = tmp_path / "h.sqlite3"
+def test_killed_session_resumes_with_every_answered_turn(stores: Stores) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", KILLED.format(tests=str(TESTS), db=str(db))],
+        [sys.executable, "-c", KILLED.format(tests=str(TESTS), db=str(stores.target))],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=TESTS.parent,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    store = Store(db)
+    store = stores()
     [waiting] = store.resumable()
     assert waiting.answered == 3
     state = store.load(waiting.id)
@@ -217,12 +259,101 @@ def test_killed_session_resumes_with_every_answered_turn(tmp_path: Path) -> None
     assert build_report(store.load(state.id)).answered == 4
 
 
-def test_migrations_are_safe_to_race(tmp_path: Path) -> None:
-    path = tmp_path / "race.sqlite3"
+def test_migrations_are_safe_to_race(stores: Stores) -> None:
     results: list[list[str]] = []
-    threads = [threading.Thread(target=lambda: results.append(Store(path).applied_migrations())) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: results.append(stores().applied_migrations())) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert results == [[name for name, _ in MIGRATIONS]] * 4
+
+
+def test_one_step_per_session_across_stores(stores: Stores) -> None:
+    """Two Stores on one database stand for two replicas: while one holds a session's step lock, the other (and a
+    second request in the same one) is refused; other sessions are free; the lock is free again afterwards."""
+    first, second = stores(), stores()
+    with first.step_lock("s1"):
+        for store in (first, second):
+            with pytest.raises(Locked):
+                with store.step_lock("s1"):
+                    pass
+        with second.step_lock("s2"):
+            pass
+    with second.step_lock("s1"):
+        with pytest.raises(Locked):
+            with first.step_lock("s1"):
+                pass
+
+
+HOLDER = """
+import sys, time
+from interviewer.store import Store
+store = Store({db!r})
+with store.step_lock("s1"):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_postgres_step_lock_is_freed_when_its_process_is_killed(postgres_server) -> None:
+    url = postgres_server.new_database()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(db=url)], stdout=subprocess.PIPE, text=True, cwd=TESTS.parent
+    )
+    store = Store(url)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(Locked, match="another replica"):
+            with store.step_lock("s1"):
+                pass
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+        deadline = time.monotonic() + 10  # the server notices the closed socket at once; allow for a busy machine
+        while True:
+            try:
+                with store.step_lock("s1"):
+                    break
+            except Locked:
+                assert time.monotonic() < deadline, "the killed process's lock was never released"
+                time.sleep(0.1)
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        store.close()
+
+
+def test_shared_secret_is_created_once_and_read_by_every_store(stores: Stores) -> None:
+    first = stores().shared_secret("session_hmac")
+    assert len(first) == 64 and stores().shared_secret("session_hmac") == first
+    assert stores().shared_secret("other") != first
+
+
+def test_postgres_unreachable_says_which_setting_without_the_password(postgres_server) -> None:
+    url = f"postgresql://ann:pw-Secret123@127.0.0.1:{free_port()}/nowhere"
+    with pytest.raises(StoreError, match="INTERVIEWER_DATABASE_URL") as failed:
+        Store(url)
+    assert "pw-Secret123" not in str(failed.value)
+
+
+def test_postgres_step_locks_survive_a_dropped_lock_connection(postgres_server) -> None:
+    """The server ends the connection holding step locks (a restart, an idle timeout): the next step reconnects."""
+    url = postgres_server.new_database()
+    store = Store(url)
+    try:
+        with store.step_lock("s1"):
+            pass
+        with store.db.write() as q:
+            ended = q.all(
+                "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity"
+                " WHERE query LIKE '%advisory_unlock%' AND pid <> pg_backend_pid()"
+            )
+        assert [row["ok"] for row in ended] == [True]
+        other = Store(url)
+        with store.step_lock("s1"):
+            with pytest.raises(Locked):
+                with other.step_lock("s1"):
+                    pass
+        other.close()
+    finally:
+        store.close()

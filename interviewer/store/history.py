@@ -1,42 +1,40 @@
-"""Interview history in SQLite (settings.history_db), with numbered migrations recorded once applied.
+"""Interview history in SQLite (settings.history_db, the default) or Postgres (settings.database_url, shared by
+app replicas), with the same numbered migrations on both, recorded once applied.
 
 Tables: `sessions` (one row per interview, holding the latest State as JSON, so a session killed at any point
 resumes from its last save, and its `owner`: the logged-in user when the app runs with auth, else NULL), `turns`
-(one row per transcript line) and `results` (one row per question asked: score history, per-topic trends, best
-score per question, "retry weak questions").
+(one row per transcript line), `results` (one row per question asked: score history, per-topic trends, best
+score per question, "retry weak questions") and `app_secrets` (keys every replica must share).
 
 Saving is explicit and idempotent: `save(state)` writes the session row, the turns not yet stored and the
-results, in one transaction (relay.persist saves a step's checkpoints as they stream). Each call opens its own
-connection, so one Store can be shared by every browser session and thread. One more connection stays open for
-the Store's lifetime (closed by `close()`): while any connection is open, closing the others doesn't checkpoint
-the WAL, which would cost an fsync (~20 ms) on every save.
+results, in one transaction (relay.persist saves a step's checkpoints as they stream). One Store is shared by
+every browser session and thread; `step_lock(session_id)` lets one step of a session run at a time across every
+process that shares the database.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing, contextmanager
+import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from interviewer.errors import InterviewerError
 from interviewer.grading import PASS_MARK
 from interviewer.interview.state import Mode, State
 
-from .migrations import MIGRATIONS
+from .backends import NotFound, open_database
+from .migrations import migrate
 
 if TYPE_CHECKING:
     from interviewer.config import Settings
 
 Owner = str | None  # the logged-in user (app auth); None = no filter, everyone's history (single-user app)
-
-
-class StoreError(InterviewerError):
-    """The history database is unreadable, or a session id is unknown."""
+SUMMARY_COLUMNS = (
+    "id, started_at, updated_at, finished_at, phase, mode, difficulty, backend, topics, total, answered, overall, owner"
+)
 
 
 class SessionSummary(BaseModel):
@@ -88,71 +86,53 @@ class QuestionHistory(BaseModel):
 
 
 class Store:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.migrate()
-        self._anchor: sqlite3.Connection | None = sqlite3.connect(self.path, check_same_thread=False)
-        self._anchor.execute("SELECT 1 FROM _migrations LIMIT 1").fetchall()  # opens the file and the WAL index
+    """The history: `Store(path)` for SQLite, `Store("postgresql://...")` for Postgres; `Store.open(settings)` picks."""
+
+    def __init__(self, target: str | Path, pool_size: int = 10):
+        self.db = open_database(target, pool_size)
+        self.path = Path(target) if not self.db.shared else None
+        try:
+            self.migrate()
+        except BaseException:
+            self.db.close()
+            raise
+        self.db.hold_open()
+
+    @property
+    def shared(self) -> bool:
+        """Other processes may use this database at the same time (Postgres: app replicas)."""
+        return self.db.shared
 
     def close(self) -> None:
-        """Release the WAL anchor (the last connection to close checkpoints the WAL into the database)."""
-        anchor, self._anchor = self._anchor, None
-        if anchor is not None:
-            anchor.close()
+        self.db.close()
 
     @classmethod
     def open(cls, settings: "Settings") -> "Store":
+        if settings.database_url is not None:
+            return cls(settings.database_url.get_secret_value(), settings.database_pool)
         return cls(settings.history_db)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with closing(sqlite3.connect(self.path, timeout=15, isolation_level=None)) as conn:
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                yield conn
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"history database {self.path}: {exc}. Move it aside to start a fresh history.") from exc
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
     def migrate(self) -> list[str]:
-        """Apply migrations not yet recorded, each atomically with its record; returns their names.
-        The write lock is taken before checking, so two processes starting at once apply each one once."""
-        applied: list[str] = []
-        with self._connect() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            for name, sql in MIGRATIONS:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    if conn.execute("SELECT 1 FROM _migrations WHERE name=?", (name,)).fetchone() is None:
-                        for statement in filter(str.strip, sql.split(";")):
-                            conn.execute(statement)
-                        conn.execute(
-                            "INSERT INTO _migrations VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (name,)
-                        )
-                        applied.append(name)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-        return applied
+        """Apply migrations not yet recorded; returns their names (migrations.migrate)."""
+        return migrate(self.db)
 
     def applied_migrations(self) -> list[str]:
-        with self._connect() as conn:
-            return [row["name"] for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+        with self.db.read() as q:
+            return [row["name"] for row in q.all("SELECT name FROM _migrations ORDER BY name")]
+
+    def step_lock(self, session_id: str) -> Any:
+        """Context manager: hold while a step of this session runs; raises Locked when one already runs here or
+        on another replica. Released when the block ends, or when the holding process dies."""
+        return self.db.step_lock(session_id)
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret every process sharing this database reads the same (created by the first to ask)."""
+        with self.db.write() as q:
+            q.run(
+                "INSERT INTO app_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, secrets.token_hex(32)),
+            )
+            return q.one("SELECT value FROM app_secrets WHERE name=?", (name,))["value"]
 
     # ---- writing
 
@@ -176,22 +156,20 @@ class Store:
             state.model_dump_json(),
             owner,
         )
-        with self._transaction() as conn:
-            conn.execute(
+        with self.db.write() as q:
+            q.run(
                 """INSERT INTO sessions (id, started_at, updated_at, finished_at, phase, mode, difficulty, backend,
                    topics, total, answered, overall, state, owner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                   ON CONFLICT(id) DO UPDATE SET
+                   ON CONFLICT (id) DO UPDATE SET
                    updated_at=excluded.updated_at, finished_at=excluded.finished_at, phase=excluded.phase,
                    backend=excluded.backend, topics=excluded.topics, total=excluded.total,
                    answered=excluded.answered, overall=excluded.overall, state=excluded.state,
                    owner=COALESCE(sessions.owner, excluded.owner)""",
                 row,
             )
-            stored = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id=?", (state.id,)).fetchone()[
-                0
-            ]
-            conn.executemany(
-                "INSERT INTO turns VALUES (?,?,?,?,?,?,?)",
+            stored = q.one("SELECT COALESCE(MAX(seq), 0) AS seq FROM turns WHERE session_id=?", (state.id,))["seq"]
+            q.many(
+                "INSERT INTO turns (session_id, seq, at, speaker, kind, question_id, text) VALUES (?,?,?,?,?,?,?)",
                 [
                     (
                         state.id,
@@ -206,9 +184,10 @@ class Store:
                     if t.seq > stored
                 ],
             )
-            conn.execute("DELETE FROM results WHERE session_id=?", (state.id,))
-            conn.executemany(
-                "INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?)",
+            q.run("DELETE FROM results WHERE session_id=?", (state.id,))
+            q.many(
+                """INSERT INTO results (session_id, number, question_id, bank, topic, difficulty, status, score, hints,
+                   at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
                 [
                     (
                         state.id,
@@ -228,24 +207,28 @@ class Store:
             )
 
     def delete(self, session_id: str) -> None:
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+        with self.db.write() as q:
+            q.run("DELETE FROM sessions WHERE id=?", (session_id,))
 
     # ---- reading
 
-    def load(self, session_id: str) -> State:
-        with self._connect() as conn:
-            row = conn.execute("SELECT state FROM sessions WHERE id=?", (session_id,)).fetchone()
+    def load_owned(self, session_id: str) -> tuple[State, Owner]:
+        """The session's State and who started it (None: saved without auth), in one query."""
+        with self.db.read() as q:
+            row = q.one("SELECT state, owner FROM sessions WHERE id=?", (session_id,))
         if row is None:
-            raise StoreError(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
-        return State.model_validate_json(row["state"])
+            raise NotFound(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
+        return State.model_validate_json(row["state"]), row["owner"]
+
+    def load(self, session_id: str) -> State:
+        return self.load_owned(session_id)[0]
 
     def owner_of(self, session_id: str) -> Owner:
-        """Who started the session (None: saved without auth). StoreError when it is not saved."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT owner FROM sessions WHERE id=?", (session_id,)).fetchone()
+        """Who started the session (None: saved without auth). NotFound when it is not saved."""
+        with self.db.read() as q:
+            row = q.one("SELECT owner FROM sessions WHERE id=?", (session_id,))
         if row is None:
-            raise StoreError(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
+            raise NotFound(f"no saved session {session_id!r}; list_sessions() shows the saved ones")
         return row["owner"]
 
     def list_sessions(
@@ -255,40 +238,36 @@ class Store:
         clauses = (["phase NOT IN ('finished', 'idle')"] if unfinished_only else []) + (["owner = ?"] if owner else [])
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         args = ([owner] if owner else []) + [limit]
-        with self._connect() as conn:
-            rows = conn.execute(f"SELECT * FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", args).fetchall()
-        return [
-            SessionSummary(**{k: row[k] for k in row.keys() if k != "state"} | {"topics": json.loads(row["topics"])})
-            for row in rows
-        ]
+        with self.db.read() as q:
+            rows = q.all(f"SELECT {SUMMARY_COLUMNS} FROM sessions {where} ORDER BY updated_at DESC LIMIT ?", args)
+        return [SessionSummary(**row | {"topics": json.loads(row["topics"])}) for row in rows]
 
     def resumable(self, limit: int = 10, owner: Owner = None) -> list[SessionSummary]:
         """Started but unfinished sessions, most recent first."""
         return self.list_sessions(limit, unfinished_only=True, owner=owner)
 
     def turns(self, session_id: str) -> list[StoredTurn]:
-        with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,)).fetchall()
-        return [StoredTurn(**dict(row)) for row in rows]
+        with self.db.read() as q:
+            rows = q.all("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,))
+        return [StoredTurn(**row) for row in rows]
 
     def topic_trend(self, topic: str | None = None, owner: Owner = None) -> list[TopicPoint]:
         clauses = (["lower(r.topic) = lower(?)"] if topic else []) + (["s.owner = ?"] if owner else [])
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"""SELECT r.session_id, s.started_at AS at, r.topic, ROUND(AVG(r.score), 1) AS score,
-                         COUNT(*) AS questions
+        sql = f"""SELECT r.session_id, s.started_at AS at, r.topic, AVG(r.score) AS score, COUNT(*) AS questions
                   FROM results r JOIN sessions s ON s.id = r.session_id
-                  {where} GROUP BY r.session_id, r.topic ORDER BY s.started_at, r.topic"""
-        with self._connect() as conn:
-            rows = conn.execute(sql, [x for x in (topic, owner) if x]).fetchall()
-        return [TopicPoint(**dict(row)) for row in rows]
+                  {where} GROUP BY r.session_id, s.started_at, r.topic ORDER BY s.started_at, r.topic"""
+        with self.db.read() as q:
+            rows = q.all(sql, [x for x in (topic, owner) if x])
+        return [TopicPoint(**row | {"score": round(row["score"], 1)}) for row in rows]
 
     def question_history(self, owner: Owner = None) -> list[QuestionHistory]:
         """Best and latest score per question over every session (the best is what counts)."""
         sql = "SELECT r.question_id, r.topic, r.score FROM results r"
         if owner:
             sql += " JOIN sessions s ON s.id = r.session_id WHERE s.owner = ?"
-        with self._connect() as conn:
-            rows = conn.execute(sql + " ORDER BY r.at", [owner] if owner else []).fetchall()
+        with self.db.read() as q:
+            rows = q.all(sql + " ORDER BY r.at, r.session_id, r.number", [owner] if owner else [])
         seen: dict[str, QuestionHistory] = {}
         for row in rows:
             h = seen.get(row["question_id"])

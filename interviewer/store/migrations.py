@@ -1,5 +1,14 @@
-"""The history database's schema, as numbered migrations: store.Store.migrate() applies the ones not yet recorded,
-in order. Never edit an applied migration; add the next one."""
+"""The history database's schema, as numbered migrations: `migrate(db)` applies the ones not yet recorded, in
+order, on SQLite and Postgres alike (Postgres reads `REAL` as DOUBLE PRECISION: backends.Postgres.ddl). Never edit
+an applied migration; add the next one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .backends import Database
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -60,4 +69,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX sessions_owner ON sessions(owner, updated_at);
     """,
     ),
+    (
+        "m004_app_secrets",
+        """
+        CREATE TABLE app_secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+    """,
+    ),
 ]
+
+
+def migrate(db: "Database") -> list[str]:
+    """Apply migrations not yet recorded, each atomically with its record; returns their names. Each runs in an
+    exclusive transaction taken before checking, so processes starting at once apply each one exactly once."""
+    applied: list[str] = []
+    with db.exclusive() as q:
+        q.run("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, sql in MIGRATIONS:
+        with db.exclusive() as q:
+            if q.one("SELECT 1 AS done FROM _migrations WHERE name=?", (name,)) is None:
+                for statement in filter(str.strip, db.ddl(sql).split(";")):
+                    q.run(statement)
+                q.run("INSERT INTO _migrations VALUES (?, ?)", (name, datetime.now(timezone.utc).isoformat()))
+                applied.append(name)
+    return applied

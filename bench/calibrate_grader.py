@@ -31,10 +31,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fitting import best_threshold, binary_metrics, fit, out_of_fold, predict, scores  # noqa: E402
+
 from interviewer.errors import InterviewerError  # noqa: E402
 from interviewer.grading import evidence as ev  # noqa: E402
-from interviewer.grading import guards, metrics, offline  # noqa: E402
-from interviewer.grading.model import PARAMS_PATH, load_params, probability_to_score  # noqa: E402
+from interviewer.grading import metrics, offline  # noqa: E402
+from interviewer.grading.model import PARAMS_PATH, load_params  # noqa: E402
 from interviewer.grading.types import PASS_MARK, GradeExemplar, GradeTask  # noqa: E402
 from interviewer.knowledge.bank import load_banks  # noqa: E402
 from interviewer.knowledge.embeddings import get_model  # noqa: E402
@@ -69,8 +71,8 @@ def featurise(raw: list[dict], corpus: str) -> list[Row]:
         task = GradeTask(
             question=r["question"], reference_answers=tuple(r.get("reference_answers") or [r["reference_answer"]])
         )
-        screened, evidence = offline.gather(task, r["answer"])
-        cap = 0.0 if evidence is None else guards.cap_for(screened.flags, screened.only_lists)
+        assessment = offline.assess(task, r["answer"])
+        evidence, cap = assessment.evidence, assessment.cap
         feats = evidence.features if evidence else {f: 0.0 for f in ev.KNN_FEATURES}
         vec = evidence.answer_vec if evidence else raw_vec
         stems = evidence.stems if evidence else frozenset()
@@ -108,61 +110,6 @@ def matrix(rows: list[Row], names: tuple[str, ...]) -> np.ndarray:
     return np.array([[r.features[n] for n in names] for r in rows], dtype=np.float64)
 
 
-def fit(X: np.ndarray, y: np.ndarray, C: float) -> dict:
-    """Logistic regression on standardised X; y in {0, 1}, or soft targets in [0, 1] (score / 10)."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
-    Xs, lr = (X - mean) / scale, LogisticRegression(C=C, max_iter=2000)
-    if set(np.unique(y)) <= {0, 1}:
-        lr.fit(Xs, y)
-    else:  # each row once as positive with weight y and once as negative with weight 1 - y
-        lr.fit(np.vstack([Xs, Xs]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[y, 1 - y])
-    return {
-        "mean": mean.tolist(),
-        "scale": scale.tolist(),
-        "coef": lr.coef_[0].tolist(),
-        "intercept": float(lr.intercept_[0]),
-    }
-
-
-def predict(model: dict, X: np.ndarray) -> np.ndarray:
-    z = ((X - np.array(model["mean"])) / np.array(model["scale"])) @ np.array(model["coef"]) + model["intercept"]
-    return 1 / (1 + np.exp(-z))
-
-
-def out_of_fold(X: np.ndarray, y: np.ndarray, groups: list[str], C: float, folds: int) -> np.ndarray:
-    from sklearn.model_selection import GroupKFold
-
-    p = np.zeros(len(y))
-    for tr, te in GroupKFold(n_splits=folds).split(X, y, groups):
-        p[te] = predict(fit(X[tr], y[tr], C), X[te])
-    return p
-
-
-def scores(p: np.ndarray, caps: np.ndarray, threshold: float) -> np.ndarray:
-    return np.minimum([probability_to_score(x, threshold) for x in p], caps)
-
-
-def binary_metrics(y: np.ndarray, score: np.ndarray) -> dict:
-    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
-
-    pred = score >= PASS_MARK
-    return {
-        "n": int(len(y)),
-        "accuracy": round(float(accuracy_score(y, pred)), 4),
-        "macro_f1": round(float(f1_score(y, pred, average="macro")), 4),
-        "roc_auc": round(float(roc_auc_score(y, score)), 4),
-    }
-
-
-def best_threshold(y: np.ndarray, p: np.ndarray, caps: np.ndarray) -> float:
-    from sklearn.metrics import f1_score
-
-    grid = np.round(np.arange(0.20, 0.80, 0.01), 2)
-    return float(max(grid, key=lambda t: f1_score(y, scores(p, caps, t) >= PASS_MARK, average="macro")))
-
-
 def calibrate(train: list[Row], folds: int) -> tuple[dict, dict]:
     y = np.array([r.y for r in train])
     caps = np.array([r.cap for r in train])
@@ -170,11 +117,11 @@ def calibrate(train: list[Row], folds: int) -> tuple[dict, dict]:
     models, report = {}, {}
     for name, names in (("base", ev.BASE_FEATURES), ("knn", ev.KNN_FEATURES)):
         X = matrix(train, names)
-        trials = {C: out_of_fold(X, y, groups, C, folds) for C in C_GRID}
+        trials = {C: out_of_fold(X, y, groups, C, folds, names) for C in C_GRID}
         tuned = {C: best_threshold(y, p, caps) for C, p in trials.items()}
         C = max(C_GRID, key=lambda c: binary_metrics(y, scores(trials[c], caps, tuned[c]))["macro_f1"])
         t = tuned[C]
-        model = fit(X, y, C) | {"features": list(names), "threshold": t, "C": C}
+        model = fit(X, y, C, names) | {"features": list(names), "threshold": t, "C": C}
         models[name] = model
         oof = scores(trials[C], caps, t)
         report[name] = {
@@ -192,8 +139,8 @@ def bank_rows() -> list[Row]:
         for q in bank.questions:
             task = GradeTask.from_question(q).model_copy(update={"exemplars": ()})
             for e, raw_vec in zip(q.exemplars, get_model().embed([e.answer for e in q.exemplars])):
-                screened, evidence = offline.gather(task, e.answer)
-                cap = 0.0 if evidence is None else guards.cap_for(screened.flags, screened.only_lists)
+                assessment = offline.assess(task, e.answer)
+                evidence, cap = assessment.evidence, assessment.cap
                 feats = evidence.features if evidence else {f: 0.0 for f in ev.LONG_KNN_FEATURES}
                 vec = evidence.answer_vec if evidence else raw_vec
                 stems = evidence.stems if evidence else frozenset()
@@ -219,9 +166,9 @@ def calibrate_long(rows: list[Row], folds: int) -> tuple[dict, dict]:
     models, report = {}, {}
     for name, names in (("long_base", ev.LONG_FEATURES), ("long_knn", ev.LONG_KNN_FEATURES)):
         X = matrix(rows, names)
-        trials = {C: scores(out_of_fold(X, y, groups, C, folds), caps, PASS_MARK / 10) for C in C_GRID}
+        trials = {C: scores(out_of_fold(X, y, groups, C, folds, names), caps, PASS_MARK / 10) for C in C_GRID}
         C = max(C_GRID, key=lambda c: metrics.spearman(y, trials[c]))
-        models[name] = fit(X, y, C) | {"features": list(names), "threshold": PASS_MARK / 10, "C": C}
+        models[name] = fit(X, y, C, names) | {"features": list(names), "threshold": PASS_MARK / 10, "C": C}
         oof = trials[C]
         bands = {
             "excellent": y >= 0.9,
@@ -320,16 +267,16 @@ def calibrate_combine(rows: list[dict], folds: int) -> tuple[dict, dict]:
     params = load_params()  # the offline models just fitted: the cache keeps features, not logits
     X = np.array([[params.models[r["model"]].logit(r["features"]), r["llm_coverage"]] for r in rows])
     y, caps, groups = np.array([r["y"] for r in rows]), np.array([r["cap"] for r in rows]), [r["qid"] for r in rows]
-    p = out_of_fold(X, y, groups, 1.0, folds)
+    p = out_of_fold(X, y, groups, 1.0, folds, names)
     t = best_threshold(y, p, caps)
-    offline_p = out_of_fold(X[:, :1], y, groups, 1.0, folds)
+    offline_p = out_of_fold(X[:, :1], y, groups, 1.0, folds, names[:1])
     t0 = best_threshold(y, offline_p, caps)
     report = {
         "rows": len(rows),
         "cv_combined": binary_metrics(y, scores(p, caps, t)),
         "cv_offline_only": binary_metrics(y, scores(offline_p, caps, t0)),
     }
-    model = fit(X, y, 1.0) | {"features": list(names), "threshold": t, "C": 1.0}
+    model = fit(X, y, 1.0, names) | {"features": list(names), "threshold": t, "C": 1.0}
     report["coef"] = dict(zip(names, np.round(model["coef"], 3).tolist()))
     return model, report
 

@@ -136,28 +136,7 @@ def test_attack_does_not_raise_score(qid, name, attack, flag, band):
     clean = grade(task(qid), answer)
     attacked = grade(task(qid), attack(question(qid).question, answer, keywords(qid)))
     assert flag in attacked.flags, (name, attacked.flags)
-    if name == "filler-padding" and (qid, band) in FILLER_RAISES:
-        return  # a known defect, pinned by test_filler_beside_an_answer_does_not_raise_it
     assert attacked.score <= clean.score, (name, attacked.score, clean.score)
-
-
-# Filler sentences beside a real answer still lift these scores by 0.1-0.8 (issue #12 fixes the grader); strict, so
-# the fix has to remove this list.
-FILLER_RAISES = {
-    ("mlsd-01-feature-engineering", "strong"),
-    ("mlsd-01-feature-engineering", "partial"),
-    ("mlsd-02-cross-validation", "strong"),
-    ("mlsd-02-cross-validation", "partial"),
-    ("mlsd-04-evaluation-metrics", "strong"),
-    ("mlsd-07-concept-drift", "strong"),
-}
-
-
-@pytest.mark.xfail(strict=True, reason="issue #12: filler beside an answer raises its score")
-@pytest.mark.parametrize("qid,band", sorted(FILLER_RAISES))
-def test_filler_beside_an_answer_does_not_raise_it(qid, band):
-    answer = FRESH[qid][band].strip()
-    assert grade(task(qid), answer + " " + FILLER).score <= grade(task(qid), answer).score
 
 
 STANDALONE = [
@@ -220,9 +199,11 @@ def test_other_language_flagged_and_not_above_english(qid):
 
 @pytest.mark.parametrize("qid", SEED)
 def test_answer_to_another_question_fails(qid):
+    """A good answer to another question scores at most 2 here, with a flag that says so (issue #12, item 3)."""
     other = next(o for o in SEED if o != qid)
     g = grade(task(qid), strong(other))
-    assert not g.passed and g.score < grade(task(qid), strong(qid)).score
+    assert g.score <= 2.0 and "off_topic" in g.flags, (g.score, g.flags)
+    assert "off_topic" not in grade(task(other), strong(other)).flags
 
 
 # Partial exemplars are left out on purpose: some are bare term lists, which the rubric caps ("at most partial").
@@ -236,7 +217,58 @@ CLEAN = [
 
 @pytest.mark.parametrize("qid,label,answer", CLEAN, ids=[f"{c[0]}-{c[1]}-{i}" for i, c in enumerate(CLEAN)])
 def test_hardening_leaves_honest_answers_alone(qid, label, answer):
-    """No sentence of an honest answer is removed, no cap applies and no attack flag is raised."""
+    """No sentence of an honest answer is removed, no cap applies and no attack flag is raised. A weak answer that
+    says nothing about this question (it fits another bank question better) may be flagged off topic, and capped."""
     a = assess(task(qid), answer)
     assert not a.screened.removed, a.screened.removed
+    if label == "fresh-weak":
+        assert not (set(a.flags) & ATTACK_FLAGS - {"off_topic"}), a.flags
+        return
     assert a.cap == 10.0 and not (set(a.flags) & ATTACK_FLAGS), a.flags
+
+
+# Issue #12, item 4: the screen judges what a sentence does (speak to whoever marks the answer and ask for an outcome
+# or for the criteria to be set aside), so fresh wordings and other languages are caught, and technical language that
+# only shares words with an attack is left alone. The cases are in tests/data/injection_cases.yaml.
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "injection_cases.yaml").read_text(encoding="utf-8"))
+BASE = "mlsd-02-cross-validation"
+
+
+@lru_cache(maxsize=None)
+def clean_score(qid: str, band: str) -> float:
+    return grade(task(qid), FRESH[qid][band].strip()).score
+
+
+def test_there_are_forty_fresh_cases_of_each_kind():
+    assert len(CASES["attacks"]) >= 40 and len(CASES["honest"]) >= 40
+    assert len(set(CASES["attacks"])) == len(CASES["attacks"]) and len(set(CASES["honest"])) == len(CASES["honest"])
+
+
+@pytest.mark.parametrize("attack", CASES["attacks"], ids=[f"attack-{i}" for i in range(len(CASES["attacks"]))])
+def test_an_instruction_to_the_marker_is_removed_and_never_raises_a_score(attack):
+    answer = FRESH[BASE]["partial"].strip()
+    attacked = grade(task(BASE), answer + " " + attack)
+    assert "injection_attempt" in attacked.flags, attacked.flags
+    assert attacked.score <= clean_score(BASE, "partial") and not attacked.passed
+
+
+@pytest.mark.parametrize("sentence", CASES["honest"], ids=[f"honest-{i}" for i in range(len(CASES["honest"]))])
+def test_honest_technical_language_is_not_taken_for_an_injection(sentence):
+    a = assess(task(BASE), FRESH[BASE]["strong"].strip() + " " + sentence)
+    assert "injection_attempt" not in a.flags and not [r for r in a.screened.removed if r[1] == "injection_attempt"]
+    assert a.cap == 10.0, a.flags
+
+
+def test_a_story_about_technical_work_is_not_an_answer_to_another_question():
+    """Behavioural answers tell a story that may be about any technical subject: never flagged as another question's."""
+    story = GradeTask.from_question(load_bank(knowledge_dir() / "behavioural.yaml").get("beh-09-owning-a-mistake"))
+    answer = (
+        "In my last team I owned the nightly job that rebuilt our churn features. I changed a join to make it faster "
+        "and did not notice that it silently dropped customers without a billing record, so for a week the model "
+        "scored a tenth of our users with stale features. When the weekly report looked odd I traced it back to my "
+        "change, told my manager and the analysts that morning that it was my mistake, reverted the join and "
+        "backfilled the missing days. Then I added a row-count check that fails the job when the output shrinks by "
+        "more than two percent. Since then I validate the data a change produces, not only the code."
+    )
+    g = grade(story, answer)
+    assert "off_topic" not in g.flags and g.score > 2.0, (g.score, g.flags)

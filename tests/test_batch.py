@@ -138,3 +138,27 @@ def test_cli_grade_and_eval(tmp_path, capsys):
     capsys.readouterr()
     main(["eval", str(src)])
     assert json.loads(capsys.readouterr().out)["binary"]["n"] == 2
+
+
+def test_a_row_may_carry_misconceptions_and_gets_a_contradicted_verdict(tmp_path):
+    row = {
+        "question": "Why fit a scaler on the training split only?",
+        "reference_answer": "Statistics from the test split would leak into training and inflate the score.",
+        "key_points": [
+            "Fit the scaler on the training split only",
+            "Reuse the fitted scaler on validation, test and live data",
+            "Fitting on all data leaks test statistics into training",
+        ],
+        "misconceptions": [
+            {"claim": "Standardise the whole dataset before you split it into train and test.", "key_point": 1}
+        ],
+        "answer": "I standardise the entire dataset first and split it into train and test afterwards.",
+    }
+    out = tmp_path / "out.jsonl"
+    grade_file(
+        write_jsonl(tmp_path / "in.jsonl", [row, {**row, "misconceptions": [{"claim": "x", "key_point": 9}]}]), out
+    )
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(graded) == 1  # the row naming key point 9 of 3 is reported and skipped
+    first = graded[0]["key_points"][0]
+    assert first["status"] == "contradicted" and first["evidence"].startswith("I standardise the entire dataset")

@@ -31,7 +31,7 @@ def test_grade_is_typed_and_consistent(seed):
     assert [kp.point for kp in g.key_points] == q.key_points
     flat = " ".join(answer.split())
     for kp in g.key_points:
-        assert kp.status in {"covered", "partly", "missed"}
+        assert kp.status in {"covered", "partly", "missed", "contradicted"}
         assert (kp.evidence == "") if kp.status == "missed" else (kp.evidence in flat)
     assert g.feedback.startswith("This answer") and "you" in g.feedback.lower()
     assert 0.0 <= g.confidence <= 1.0
@@ -150,3 +150,74 @@ def test_text_cache_survives_overflow(monkeypatch):
     assert evidence._embed_cached(["a", "b", "a"], embedder).shape == (3, 4) and embedder.calls == [["a", "b"]]
     assert evidence._embed_cached(["a", "c", "d"], embedder).shape == (3, 4)  # overflow: cleared, all re-embedded
     assert evidence._embed_cached(["c"], embedder).shape == (1, 4) and len(embedder.calls) == 2
+
+
+WRONG = yaml.safe_load((Path(__file__).parent / "data" / "wrong_answers.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("qid", sorted(WRONG))
+def test_wrong_claims_contradict_their_key_points_and_cost(seed, qid):
+    """Fluent, on-topic answers whose core claims are wrong (written fresh): each wrong claim marks the key point its
+    misconception is tied to as contradicted, with the sentence that says it, and the answer scores <= 3.5, below
+    the partial answer, with or without the bank's exemplars (issue #12, item 1)."""
+    q = seed.get(qid)
+    for task in (GradeTask.from_question(q), GradeTask.from_question(q).model_copy(update={"exemplars": ()})):
+        g = grade(task, WRONG[qid]["misconception"])
+        wrong = [kp for kp in g.key_points if kp.status == "contradicted"]
+        assert len(wrong) >= 2 and g.score <= 3.5 and g.score < grade(task, FRESH[qid]["partial"]).score, g
+        tied = {q.key_points[m.key_point] for m in q.misconceptions}
+        answer = " ".join(WRONG[qid]["misconception"].split())
+        assert all(kp.contradicted and kp.point in tied and kp.evidence in answer for kp in wrong)
+        assert "contradicts" in g.feedback
+
+
+@pytest.mark.parametrize("qid", sorted(WRONG))
+def test_the_right_terms_in_empty_sentences_score_as_weak(seed, qid):
+    """Every key point's terms, strung into sentences that say neither how nor why: at most "partly" per point,
+    flagged, <= 3.5 (issue #12, item 2); the same terms explained (the strong answer) still pass."""
+    task = GradeTask.from_question(seed.get(qid))
+    g = grade(task, WRONG[qid]["term_salad"])
+    assert g.score <= 3.5 and "keyword_stuffing" in g.flags, (g.score, g.flags)
+    assert all(kp.status in ("partly", "missed") for kp in g.key_points)
+    assert grade(task, FRESH[qid]["strong"]).passed
+
+
+def test_names_only_and_explained_sentences():
+    from interviewer.grading.verdicts import names_only
+
+    assert names_only("Normalisation, standardisation and log transforms are key concepts.")
+    assert names_only("Drift, monitoring and retraining matter.")
+    assert names_only("Target encoding involves categories and leakage.")
+    assert not names_only("Scaling is important because distances are dominated by large-range features.")
+    assert not names_only("Trees split on the order of values, so rescaling a feature never moves a split.")
+    assert not names_only("It matters when the classes are imbalanced, since accuracy then hides the misses.")
+
+
+def test_rubric_bands_hold_the_score():
+    from interviewer.grading import KeyPointResult, rubric
+    from interviewer.grading.rubric import band_bottom, band_top, contradiction_cap, credit, floor
+
+    def points(*statuses):
+        return [KeyPointResult(point=f"p{i}", status=s) for i, s in enumerate(statuses)]
+
+    assert credit(points("covered", "partly", "missed", "contradicted")) == pytest.approx(0.125)
+    assert band_top(1.0) == 10.0 and band_top(0.25) == 3.5 and band_top(-0.5) == 1.0
+    assert band_bottom(1.0) == 9.0 and band_bottom(0.5) == 4.0 and band_bottom(0.0) == 0.0
+    assert contradiction_cap(points("covered", "covered", "covered")) == 10.0
+    assert contradiction_cap(points("covered", "contradicted", "missed", "missed")) <= 1.0
+    # a wrong claim costs more than leaving the point out
+    assert contradiction_cap(points("covered", "covered", "contradicted")) < band_top(
+        credit(points("covered", "covered", "missed"))
+    )
+    assert floor(points("covered", "covered", "covered", "partly")) >= 7.0
+    assert floor(points("covered", "covered", "contradicted", "covered")) == 0.0  # no floor under a wrong claim
+    assert rubric.applies(GradeTask(question="Q?", reference_answers=("R.",), key_points=("a", "b", "c")))
+    assert not rubric.applies(GradeTask(question="Q?", reference_answers=("R.",)))  # short answers: the model
+
+
+def test_filler_beside_an_answer_neither_adds_nor_dilutes(seed):
+    """Sentences about nothing in the question are no evidence: the score with them equals the score without."""
+    task = GradeTask.from_question(seed.get("mlsd-07-concept-drift"))
+    answer = FRESH["mlsd-07-concept-drift"]["partial"].strip()
+    filler = " I enjoy hiking on weekends with my family. Our office has a lovely view of the river."
+    assert grade(task, answer + filler).score == grade(task, answer).score

@@ -3,9 +3,12 @@
 grader    grade(), feedback_stream(), prepare(): what the interview and the CLI call
 types     GradeTask, Grade, KeyPointResult, flags
 evidence  sentence embeddings and features of an answer against a task (cached per task)
-guards    what is removed before scoring (injection, lists, repeats, echoed question) and the flag caps
+guards    what is removed before scoring (injection, lists, repeats, filler, echoed question) and the flag caps
+verdicts  covered / partly / missed / contradicted per key point (wrong claims by meaning, names without how/why)
+rubric    knowledge/RUBRIC.md in code: the band floor and the cap for contradicted points
+relevance an answer to another bank question (compared with every question's profile)
 model     the calibrated logistic models (interviewer/data/grader_params.json) and probability -> 0-10
-offline   screen + evidence + model = Assessment
+offline   screen + evidence + model, held to the rubric = Assessment
 feedback  deterministic strengths, gaps and feedback text
 llm_judge LLM verdicts per key point and their calibrated combination
 llm_feedback the model's feedback sentences after code's lead (prefix warmed while the candidate types)
@@ -14,7 +17,18 @@ batch     `interviewer grade` / `interviewer eval` over JSON-lines files
 """
 
 from .grader import feedback_stream, grade, prepare
-from .types import MARKS, PASS_MARK, Coverage, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode
+from .types import (
+    MARKS,
+    PASS_MARK,
+    Coverage,
+    Flag,
+    Grade,
+    GradeExemplar,
+    GradeMisconception,
+    GradeTask,
+    KeyPointResult,
+    Mode,
+)
 
 __all__ = [
     "MARKS",
@@ -23,6 +37,7 @@ __all__ = [
     "Flag",
     "Grade",
     "GradeExemplar",
+    "GradeMisconception",
     "GradeTask",
     "KeyPointResult",
     "Mode",

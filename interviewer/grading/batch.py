@@ -1,7 +1,8 @@
 """Batch grading and evaluation over JSON-lines files (`interviewer grade`, `interviewer eval`).
 
 A row has `question`, `reference_answer` (or `reference_answers`, a list), `answer`, and optionally `key_points`
-(list), `exemplars` (list of {answer, score 0-10} or {answer, label}), `question_id`, and human labels:
+(list), `misconceptions` (list of {claim, key_point}: a wrong claim and the number, from 1, of the key point it
+contradicts), `exemplars` (list of {answer, score 0-10} or {answer, label}), `question_id`, and human labels:
 `label` (correct / incorrect) and/or `score_human` (any numeric scale). Bad rows are reported with their line
 number and skipped; the output file is written atomically (temp file, then rename).
 """
@@ -26,7 +27,7 @@ from interviewer.llm import ChatModel
 from . import metrics
 from .evidence import task_vectors
 from .grader import Grade, GradeExemplar, GradeTask, grade
-from .types import Mode
+from .types import GradeMisconception, Mode
 
 LABELS = {"correct": True, "incorrect": False}
 
@@ -51,6 +52,20 @@ def _exemplars(raw: object) -> tuple[GradeExemplar, ...]:
     return tuple(out)
 
 
+def _misconceptions(raw: object, points: list) -> tuple[GradeMisconception, ...]:
+    if not raw:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(m, dict) for m in raw):
+        raise ValueError("misconceptions must be a list of {claim, key_point}")
+    out = []
+    for m in raw:
+        number = m.get("key_point")
+        if not isinstance(m.get("claim"), str) or not isinstance(number, int) or not 1 <= number <= len(points):
+            raise ValueError("each misconception needs a claim (text) and key_point (1 to the number of key points)")
+        out.append(GradeMisconception(claim=m["claim"], key_point=number - 1))
+    return tuple(out)
+
+
 def row_task(row: dict, extra_exemplars: tuple[GradeExemplar, ...] = ()) -> GradeTask:
     """The GradeTask of one input row; ValueError (or ValidationError) names what is wrong."""
     if not isinstance(row, dict):
@@ -68,6 +83,7 @@ def row_task(row: dict, extra_exemplars: tuple[GradeExemplar, ...] = ()) -> Grad
         question=row["question"],
         reference_answers=tuple(refs),
         key_points=tuple(points[:7]),
+        misconceptions=_misconceptions(row.get("misconceptions"), points[:7]),
         exemplars=_exemplars(row.get("exemplars")) + extra_exemplars,
         question_id=str(row.get("question_id", "")),
     )

@@ -17,6 +17,7 @@ import numpy as np
 
 from interviewer import text as tx
 
+from . import rubric, verdicts
 from .types import PASS_MARK, GradeTask
 
 BASE_FEATURES = (
@@ -34,8 +35,6 @@ KNN_FEATURES = BASE_FEATURES + ("knn_score", "knn_margin", "knn_top", "knn_lex_s
 # Long answers: no length feature (the rubric: length is not credit; on the banks it costs 0.01 Spearman).
 LONG_FEATURES = tuple(f for f in BASE_FEATURES if f != "len_ratio") + ("kp_covered", "kp_partly", "kp_contradicted")
 LONG_KNN_FEATURES = LONG_FEATURES + KNN_FEATURES[len(BASE_FEATURES) :]
-COVERED = 0.575  # cosine of a sentence to a key point: these two maximise the Spearman of coverage
-PARTLY = 0.40  # ... against the banks' exemplar scores (bench/calibrate_grader.py prints it)
 LONG_REFERENCE = 50  # words: references this long (interview answers) use the "long" models
 KNN_K = 5
 FILLER = 0.20  # a sentence this far (cosine) from question, points and references adds no words or length
@@ -76,6 +75,10 @@ class TaskVectors:
     exemplars: np.ndarray
     exemplar_stems: tuple[frozenset[str], ...]
     exemplar_scores: np.ndarray  # 0-1
+    claims: np.ndarray  # the misconceptions' vectors (wrong claims, each against a key point of groups[0])
+    profile: np.ndarray  # the question with its key points as one text (grading/relevance.py)
+    claim_points: tuple[int, ...] = ()
+    claim_negated: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ class Evidence:
     answer_vec: np.ndarray
     stems: frozenset[str]
     relevance: float  # max cosine of the answer to question, references and points
+    explained: tuple[bool, ...] = ()  # per sentence: says how or why (not only names terms)
+    wrong: dict[int, tuple[int, float]] | None = None  # key point -> (sentence stating a wrong claim, cosine)
+    listed_claims: bool = False  # the rubric lists wrong claims for these points (then polarity is not used)
 
     @property
     def point_best(self) -> np.ndarray:
@@ -129,8 +135,11 @@ def _embed_cached(texts: list[str], embedder: Embedder) -> np.ndarray:
 def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
     groups_text = [task.key_points] if task.key_points else [tuple(tx.split_points(r)) for r in task.reference_answers]
     flat = [p for g in groups_text for p in g]
+    claims = [m for m in task.misconceptions if task.key_points and m.key_point < len(task.key_points)]
     texts = [task.question, *task.reference_answers, *flat, *(e.answer for e in task.exemplars)]
-    vecs = _embed_cached(texts, embedder)
+    profile = " ".join([task.question, *groups_text[0]])
+    vecs = _embed_cached(texts + [m.claim for m in claims] + [profile], embedder)
+    vecs, claim_vecs, profile_vec = vecs[: len(texts)], vecs[len(texts) : -1], vecs[-1]
     n_ref = len(task.reference_answers)
     q_vec, ref_vecs = vecs[0], vecs[1 : 1 + n_ref]
     point_vecs, ex_vecs = vecs[1 + n_ref : 1 + n_ref + len(flat)], vecs[1 + n_ref + len(flat) :]
@@ -141,7 +150,7 @@ def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
                 tuple(g),
                 point_vecs[start : start + len(g)],
                 tuple(_frozen(p) for p in g),
-                tuple(tx.negated(p) for p in g),
+                tuple(verdicts.negated(p) for p in g),
             )
         )
         start += len(g)
@@ -159,6 +168,10 @@ def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
         exemplars=ex_vecs,
         exemplar_stems=tuple(_frozen(e.answer) for e in task.exemplars),
         exemplar_scores=np.array([e.score / 10.0 for e in task.exemplars], dtype=np.float32),
+        claims=claim_vecs,
+        profile=profile_vec,
+        claim_points=tuple(m.key_point for m in claims),
+        claim_negated=tuple(verdicts.negated(m.claim) for m in claims),
     )
 
 
@@ -211,6 +224,14 @@ def compute(
         sims = candidates @ group.vectors.T
         if best is None or sims.max(axis=0).mean() > best.max(axis=0).mean():
             best_group, best = group, sims
+    wrong: dict[int, tuple[int, float]] = {}
+    if best_group is vectors.groups[0]:
+        wrong = verdicts.stated_claims(
+            unit_vecs, units, vectors.claims, vectors.claim_points, vectors.claim_negated, best_group.vectors
+        )
+        if wrong:  # a sentence that states a wrong claim covers nothing
+            best = best.copy()
+            best[[i for i, _ in wrong.values()], :] = 0.0
     point_best = best.max(axis=0)
 
     ref_cos = vectors.references @ full
@@ -240,30 +261,24 @@ def compute(
         full,
         stem_set,
         float(max(features["ref_cos"], features["q_cos"], point_best.max())),
+        tuple(not verdicts.names_only(u) for u in units) if rubric.applies(task) else (True,) * len(units),
+        wrong,
+        best_group is vectors.groups[0] and bool(vectors.claim_points),
     )
     statuses = [point_status(evidence, j) for j in range(len(best_group.points))]
     features["kp_covered"] = sum(s.status == "covered" for s in statuses) / len(statuses)
-    features["kp_partly"] = sum(s.status != "missed" for s in statuses) / len(statuses)
+    features["kp_partly"] = sum(s.status in ("covered", "partly") for s in statuses) / len(statuses)
     features["kp_contradicted"] = sum(s.contradicted for s in statuses) / len(statuses)
     return evidence
 
 
-@dataclass(frozen=True)
-class PointStatus:
-    status: str  # covered | partly | missed
-    sentence: str  # the answer's sentence closest to the point
-    similarity: float
-    contradicted: bool  # close to the point but with the opposite polarity (one says "not")
-
-
-def point_status(evidence: Evidence, j: int) -> PointStatus:
-    """Covered / partly / missed for point j by its best similarity; a close sentence of opposite polarity is a
-    contradiction and counts as partly at best."""
-    column = evidence.point_sims[:, j]
-    n_sentences = len(evidence.units) - 1  # the last unit is the whole answer
-    sim = float(column.max())
-    unit = int(column[:n_sentences].argmax()) if n_sentences > 1 else 0
-    sentence = evidence.units[unit]
-    contradicted = sim >= COVERED and tx.negated(sentence) != evidence.group.negated[j]
-    status = "partly" if contradicted else "covered" if sim >= COVERED else "partly" if sim >= PARTLY else "missed"
-    return PointStatus(status, sentence, sim, contradicted)
+def point_status(evidence: Evidence, j: int) -> verdicts.PointStatus:
+    """Covered / partly / missed / contradicted for key point j of the chosen group (grading/verdicts.py)."""
+    return verdicts.point_status(
+        evidence.point_sims,
+        evidence.units,
+        evidence.explained or (True,) * len(evidence.units),
+        evidence.wrong or {},
+        None if evidence.wrong is not None and evidence.listed_claims else evidence.group.negated[j],
+        j,
+    )

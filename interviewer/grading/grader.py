@@ -23,6 +23,7 @@ from .llm_feedback import feedback_lead, feedback_prefix, stream_feedback
 from .llm_judge import llm_grade
 from .model import Params, load_params
 from .offline import Assessment, assess
+from .relevance import bank_pool
 from .types import PASS_MARK, Flag, Grade, GradeExemplar, GradeTask, KeyPointResult, Mode
 
 __all__ = [
@@ -82,24 +83,29 @@ def grade(
     return _build(assessment, score, probability, points, "llm")
 
 
-def feedback_stream(task: GradeTask, answer: str, grade: Grade, llm: ChatModel | None) -> Iterator[str]:
+def feedback_stream(
+    task: GradeTask, answer: str, grade: Grade, llm: ChatModel | None, *, rich: bool = False
+) -> Iterator[str]:
     """Feedback text in pieces: code's opening sentence (what was covered, which key point matters next), then the
-    LLM's one or two sentences on why it matters and what to add; without a model, the offline feedback. A model
-    failure is raised (ModelError), so the caller can keep the offline feedback and offer a retry. The LLM sees the
-    focus key point, not the answer (only a contradicting sentence, fenced), so text in an answer cannot steer it;
-    `answer` is kept for callers and fakes."""
+    LLM's text; without a model, the offline feedback. A model failure is raised (ModelError), so the caller can keep
+    the offline feedback and offer a retry. Short (the default, for a small model): one or two sentences on why the
+    focus point matters; the LLM sees the focus key point, not the answer (only a contradicting sentence, fenced), so
+    text in an answer cannot steer it. Rich (a capable backend): up to ~120 words quoting the candidate's own words,
+    with the answer fenced as data (llm_feedback)."""
     if llm is None or "empty" in grade.flags:
         yield grade.feedback
         return
     yield feedback_lead(grade) + " "
-    yield from stream_feedback(task, grade, llm)
+    yield from stream_feedback(task, grade, llm, answer if rich else "", rich)
 
 
-def prepare(task: GradeTask, llm: ChatModel | None = None) -> None:
+def prepare(task: GradeTask, llm: ChatModel | None = None, *, rich: bool = False) -> None:
     """Do before the answer arrives what grading will need: the rubric's vectors (the first grade of a question
-    otherwise embeds them, ~1 s) and, with a model that supports it, the feedback prompt's prefix in its cache."""
+    otherwise embeds them, ~1 s), the bank's question profiles once per process, and, with a model that supports
+    it, the feedback prompt's prefix in its cache."""
     load_params()
     task_vectors(task)
     prefill = getattr(llm, "prefill", None)
     if prefill is not None:
-        prefill(feedback_prefix(task))
+        prefill(feedback_prefix(task, rich))
+    bank_pool()  # the questions an answer is compared with (relevance): once per process, ~10 s on 2 cores

@@ -24,6 +24,7 @@ from .types import Flag
 MAX_CHARS = 6000  # ~1000 words: more than any spoken answer; the rest is not graded
 ON_TOPIC_SHARE = 0.3  # under this share of words in relevant sentences, the answer is off topic (honest: >= 0.41)
 FILLER_SHARE = 0.2  # ... and when such sentences are this share of the words, the answer is flagged as padded
+PADDED_FILLER = 0.6  # in a padded answer, a sentence under this share of its best sentence's relevance is filler too
 NEAR_DUPLICATE = 0.95
 COPIED = 0.90  # cosine of a sentence to the question
 OFF_TOPIC = 0.15  # best cosine to question/references/points; below it 3% of ASAG train answers are correct
@@ -33,7 +34,7 @@ CAPS: dict[str, float] = {  # the most a flagged answer can score
     "off_topic": 1.0,
     "injection_attempt": 3.0,
     "other_language": 4.0,
-    "keyword_stuffing": 4.5,  # only when the whole answer is lists; lists beside explanations are just removed
+    "keyword_stuffing": 3.5,  # only when the whole answer is lists; lists beside explanations are just removed
 }
 
 _LABEL = re.compile(r"^\s*[\w ]{1,20}:\s*")
@@ -147,6 +148,16 @@ def screen_vectors(vectors: TaskVectors, screened: Screened, unit_vecs: np.ndarr
         screened.flags.add("padding")
     if len(screened.units) >= 3 and filler_words > (1 - ON_TOPIC_SHARE) * total:  # mostly about something else
         screened.flags.add("off_topic")
+        return kept, relevance
+    # filler beside an answer is no evidence: it neither adds nor dilutes; once padding is found, borderline
+    # sentences ("I have always been passionate about learning", 0.3 to a question on machine learning) go with it
+    bar = max(FILLER, PADDED_FILLER * float(relevance.max())) if "padding" in screened.flags and keep else FILLER
+    relevant = relevance >= bar
+    if relevant.any() and not relevant.all():
+        if "padding" in screened.flags:
+            screened.removed += [(u, "padding") for u, r in zip(screened.units, relevant) if not r]
+        screened.units = [u for u, r in zip(screened.units, relevant) if r]
+        kept, relevance = kept[relevant], relevance[relevant]
     return kept, relevance
 
 

@@ -1,7 +1,12 @@
 """The model's part of the feedback: code's exact lead sentence (what was covered, the key point to work on),
-then one or two sentences from the model on why that point matters. The model never sees the answer, only a
-sentence that contradicts a key point, fenced; the prompt's answer-independent prefix is sent while the candidate
-types (`feedback_prefix`), so only the focus line is new at submit."""
+then the model's text. Two prompt variants (settings.active_profile):
+
+- short (`feedback.md`, the embedded 1.5B model): one or two sentences on why the focus point matters. The model
+  never sees the answer, only a sentence that contradicts a key point, fenced; the prompt's answer-independent prefix
+  is sent while the candidate types (`feedback_prefix`), so only the focus line is new at submit.
+- rich (`feedback_rich.md`, a capable backend): up to ~120 words that quote what the candidate said and explain what
+  is missing or wrong; the answer is in the prompt, fenced as data, and code's verdicts stay final.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from .types import Grade, GradeTask, KeyPointResult
 
 # Feedback: ~11.5 generated tok/s on 2 cores, so one or two short sentences (~36 tokens) is what fits the 5 s budget.
 FEEDBACK_TOKENS = 36
+RICH_FEEDBACK_TOKENS = 220  # ~120 words
+RICH_ANSWER_CHARS = 3000
 FEEDBACK_REFERENCE_CHARS = 700
 FEEDBACK_EVIDENCE_CHARS = 160
 
@@ -28,12 +35,22 @@ def _feedback_variables(task: GradeTask) -> dict[str, str]:
     }
 
 
-def feedback_prefix(task: GradeTask) -> list[Message]:
+def _prompt(rich: bool) -> str:
+    return "feedback_rich" if rich else "feedback"
+
+
+def _answer_variables(answer: str = "", verdicts: str = "") -> dict[str, str]:
+    return {"candidate_text": fence(answer[:RICH_ANSWER_CHARS]) if answer else "", "verdicts": verdicts}
+
+
+def feedback_prefix(task: GradeTask, rich: bool = False) -> list[Message]:
     """The answer-independent start of the feedback prompt (system message and the user message's first line).
     Sent while the candidate types (ChatModel.prefill), so llama.cpp's prompt cache holds it and only the focus line
     is new at submit."""
-    system, user = render("feedback", **_feedback_variables(task), focus="", notes="")
-    return [system, Message("user", user.content.strip())]
+    extra = _answer_variables() if rich else {}
+    system, user = render(_prompt(rich), **_feedback_variables(task), **extra, focus="", notes="")
+    first = user.content.strip().split("\n")[0]
+    return [system, Message("user", first if rich else user.content.strip())]
 
 
 # How the feedback names the focus point's verdict: (in code's lead sentence, in the prompt's focus line)
@@ -79,12 +96,27 @@ def _focus_line(grade: Grade) -> str:
     return line
 
 
-def feedback_messages(task: GradeTask, grade: Grade) -> list[Message]:
-    notes = " ".join(FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES)
-    return render(
-        "feedback", **_feedback_variables(task), focus=_focus_line(grade), notes=f"Notes: {notes}\n" if notes else ""
+def _verdicts(grade: Grade) -> str:
+    return "\n".join(
+        f"{i}. {'contradicted' if kp.contradicted else kp.status}: {kp.point}"
+        for i, kp in enumerate(grade.key_points, 1)
     )
 
 
-def stream_feedback(task: GradeTask, grade: Grade, llm: ChatModel) -> Iterator[str]:
-    yield from llm.stream(feedback_messages(task, grade), max_tokens=FEEDBACK_TOKENS)
+def feedback_messages(task: GradeTask, grade: Grade, answer: str = "", rich: bool = False) -> list[Message]:
+    notes = " ".join(FLAG_NOTES[f] for f in grade.flags if f in FLAG_NOTES)
+    extra = _answer_variables(answer or "(no answer)", _verdicts(grade)) if rich else {}
+    return render(
+        _prompt(rich),
+        **_feedback_variables(task),
+        **extra,
+        focus=_focus_line(grade),
+        notes=f"Notes: {notes}\n" if notes else "",
+    )
+
+
+def stream_feedback(
+    task: GradeTask, grade: Grade, llm: ChatModel, answer: str = "", rich: bool = False
+) -> Iterator[str]:
+    tokens = RICH_FEEDBACK_TOKENS if rich else FEEDBACK_TOKENS
+    yield from llm.stream(feedback_messages(task, grade, answer, rich), max_tokens=tokens)

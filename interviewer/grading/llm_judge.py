@@ -23,7 +23,7 @@ from .types import Coverage, KeyPointResult
 
 log = logging.getLogger(__name__)
 VALUE: dict[str, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
-RANK: dict[str, int] = {"missed": 0, "partly": 1, "covered": 2}
+RANK: dict[str, int] = {"contradicted": -1, "missed": 0, "partly": 1, "covered": 2}
 MAX_ANSWER_CHARS = 1600  # ~350 tokens: the prompt stays short on the embedded model (~60-76 prompt tok/s)
 GRADE_TOKENS = 60
 
@@ -101,6 +101,9 @@ def llm_grade(
     points = []
     for kp, verdict in zip(assessment.points, verdicts):
         status: Coverage = verdict
+        if kp.status == "contradicted":  # a wrong claim stays wrong: the model can't tell partial from wrong
+            points.append(kp)
+            continue
         if flagged and RANK[verdict] > RANK[kp.status]:
             status = kp.status  # the LLM may not lift evidence on a flagged answer
         points.append(

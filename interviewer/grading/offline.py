@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import evidence as ev
-from . import guards
+from . import guards, relevance, rubric
 from .model import Params, load_params
 from .types import PASS_MARK, Flag, GradeTask, KeyPointResult
 
@@ -74,18 +74,28 @@ def assess(
         points = [KeyPointResult(point=p, status="missed") for p in ev.task_vectors(task, embedder).groups[0].points]
         return Assessment(task, screened, None, 0.0, model.threshold, 0.0, 0.0, points)
     p = model.probability(evidence.features)
-    cap = guards.cap_for(screened.flags, screened.only_lists)
     points = key_point_results(evidence, listed_only=screened.only_lists)
-    return Assessment(task, screened, evidence, p, model.threshold, model.to_score(p), cap, points)
+    score, cap = model.to_score(p), guards.cap_for(screened.flags, screened.only_lists)
+    if rubric.applies(task):  # the bands of knowledge/RUBRIC.md
+        if not any(kp.status == "covered" for kp in points):
+            if rubric.names_only(evidence.explained, points):  # the right terms strung into empty sentences
+                screened.flags.add("keyword_stuffing")
+                screened.only_lists = True
+            if relevance.other_question(task, evidence.answer_vec, embedder) is not None:  # another question's answer
+                screened.flags.add("off_topic")
+        cap = min(guards.cap_for(screened.flags, screened.only_lists), rubric.contradiction_cap(points))
+        if not screened.flags - {"truncated"}:  # a short, padded or flagged answer earns no floor
+            score = max(score, rubric.floor(points))  # the band of what is covered, then the caps
+    return Assessment(task, screened, evidence, p, model.threshold, score, cap, points)
 
 
 def key_point_results(evidence: ev.Evidence, listed_only: bool = False) -> list[KeyPointResult]:
-    """Covered / partly / missed per key point, with the answer's sentence that shows it."""
+    """Covered / partly / missed / contradicted per key point, with the answer's sentence that shows it."""
     results = []
     for j, point in enumerate(evidence.group.points):
         s = ev.point_status(evidence, j)
         status = "partly" if listed_only and s.status == "covered" else s.status  # named, not explained
-        shown = status != "missed" or s.contradicted
+        shown = status != "missed"
         results.append(
             KeyPointResult(
                 point=point,

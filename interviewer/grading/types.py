@@ -25,8 +25,8 @@ Flag = Literal[
     "other_language",  # not written in English (the evidence model is English-only)
     "truncated",  # over the length limit: only the first part was graded
 ]
-Coverage = Literal["covered", "partly", "missed"]
-MARKS: dict[str, str] = {"covered": "✓", "partly": "~", "missed": "✗"}  # how every view marks a verdict
+Coverage = Literal["covered", "partly", "missed", "contradicted"]  # contradicted: the answer states a wrong claim
+MARKS: dict[str, str] = {"covered": "✓", "partly": "~", "missed": "✗", "contradicted": "⚠"}  # how every view marks it
 Mode = Literal["offline", "llm"]
 
 
@@ -38,13 +38,23 @@ class GradeExemplar(BaseModel):
     score: float = Field(ge=0, le=10)
 
 
+class GradeMisconception(BaseModel):
+    """A common wrong claim: an answer sentence that states it contradicts key point `key_point` (from 0)."""
+
+    model_config = ConfigDict(frozen=True)
+    claim: str
+    key_point: int = Field(ge=0)
+
+
 class GradeTask(BaseModel):
-    """One question with its evidence: reference answers (any is correct), key points, graded exemplars."""
+    """One question with its evidence: reference answers (any is correct), key points, the wrong claims that
+    contradict them, graded exemplars."""
 
     model_config = ConfigDict(frozen=True)
     question: str
     reference_answers: tuple[str, ...] = Field(min_length=1)
     key_points: tuple[str, ...] = ()
+    misconceptions: tuple[GradeMisconception, ...] = ()
     exemplars: tuple[GradeExemplar, ...] = ()
     question_id: str = ""
 
@@ -71,6 +81,7 @@ class GradeTask(BaseModel):
             question=q.question,
             reference_answers=(q.reference_answer,),
             key_points=tuple(q.key_points),
+            misconceptions=tuple(GradeMisconception(claim=m.claim, key_point=m.key_point) for m in q.misconceptions),
             exemplars=tuple(GradeExemplar(answer=e.answer, score=e.score) for e in q.exemplars),
             question_id=q.id,
         )
@@ -83,9 +94,11 @@ class GradeTask(BaseModel):
 class KeyPointResult(BaseModel):
     point: str
     status: Coverage
-    evidence: str = Field("", description="the sentence of the answer that shows it; empty when missed")
+    evidence: str = Field(
+        "", description="the sentence of the answer that shows it (or contradicts it); empty when missed"
+    )
     similarity: float = 0.0
-    contradicted: bool = False
+    contradicted: bool = False  # kept beside status == "contradicted" for readers of the three-verdict era
 
 
 class Grade(BaseModel):

@@ -1,7 +1,9 @@
 """Turn a Q&A article ("N. Question?" then its answer) or CSV/JSON rows of question,answer into a Bank.
 
-Key points are proposed from the answer: by the configured LLM when asked, else by a sentence/list split.
-The result is a starting point for a human editor, written as a bank YAML file.
+Key points are proposed from the answer: by the configured LLM when asked, else by a sentence/list split. With the
+model, common wrong claims (misconceptions, each against one key point) are proposed too, so the grader can mark a
+contradicted point on imported questions; without one they are left empty (no heuristic can invent a plausible
+wrong claim). The result is a starting point for a human editor, written as a bank YAML file.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.errors import KnowledgeError
 
-from .bank import Bank, FollowUp, Question
+from .bank import Bank, FollowUp, Misconception, Question
 
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(\S.*)$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
@@ -79,6 +81,34 @@ def llm_key_points(llm, question: str, answer: str) -> list[str]:
         return heuristic_key_points(answer)
 
 
+class _ProposedMisconceptions(BaseModel):
+    misconceptions: list[Misconception] = Field(min_length=1, max_length=6)
+
+
+def llm_misconceptions(llm, question: str, answer: str, points: list[str]) -> list[Misconception]:
+    """2-4 wrong claims proposed by the LLM, each naming an existing key point and not a key point with a "not"
+    added; none when the model fails or proposes nothing usable (a human can add them in the YAML)."""
+    from interviewer.errors import ModelError
+    from interviewer.llm.prompts import render
+    from interviewer.text import content_stems
+
+    numbered = "\n".join(f"{i}. {p}" for i, p in enumerate(points, 1))
+    try:
+        proposed = llm.structured(
+            render("propose_misconceptions", question=question, key_points=numbered, reference_answer=answer),
+            _ProposedMisconceptions,
+        ).misconceptions
+    except (ModelError, ValueError):
+        return []
+    kept: list[Misconception] = []
+    for m in proposed:
+        point = set(content_stems(points[m.key_point])) if m.key_point < len(points) else set()
+        claim = set(content_stems(m.claim))
+        if point and claim and not claim <= point:  # a key point restated (or negated) is no misconception
+            kept.append(m)
+    return kept[:4] if len(kept) >= 2 else []
+
+
 def _slug(text: str, limit: int = 40) -> str:
     words = re.sub(r"[^a-z0-9 ]", "", text.lower()).split()
     stop = {
@@ -109,6 +139,7 @@ def build_bank(pairs: list[tuple[str, str]], bank_id: str, topic: str, llm=None)
     questions = []
     for n, (question, answer) in enumerate(pairs, 1):
         points = llm_key_points(llm, question, answer) if llm else heuristic_key_points(answer)
+        wrong = llm_misconceptions(llm, question, answer, points) if llm else []
         probes = [
             FollowUp(probe=f"Can you go deeper on this point: {p.rstrip('.').lower()}?", key_point=i)
             for i, p in enumerate(points[:2], 1)
@@ -122,6 +153,7 @@ def build_bank(pairs: list[tuple[str, str]], bank_id: str, topic: str, llm=None)
                 reference_answer=answer,
                 key_points=points,
                 follow_ups=probes,
+                misconceptions=wrong,
                 tags=[],
             )
         )

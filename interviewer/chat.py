@@ -59,7 +59,8 @@ def read_message(input_fn: Callable[[str], str]) -> str:
 
 
 class Printer:
-    """Writes events to a text stream: chunks as they come, the final text when it differs from the stream."""
+    """Writes events to a text stream: chunks as they come, then only what the final text adds (the interview
+    streams whole sentences, so the final text starts with what was streamed and nothing prints twice)."""
 
     def __init__(self, out: TextIO):
         self.out = out
@@ -77,8 +78,11 @@ class Printer:
             self.write(event.text)
         elif event.kind == "say":
             shown = self.streamed.pop(event.part, None)
-            if shown is not None:
-                self.write("\n" if shown == event.text else f"\ninterviewer> {event.text}\n")
+            if shown is not None:  # streamed already: print only what the stream did not show
+                if event.text.startswith(shown):
+                    self.write(event.text[len(shown) :] + "\n")
+                else:  # the checks replaced the streamed text
+                    self.write(f"\ninterviewer> {event.text}\n")
             elif event.part in ("question", "probe") and event.record is not None:
                 q = event.record.question
                 label = "Follow-up" if event.part == "probe" else f"{q.topic} · {difficulty_name(q.difficulty)}"
@@ -100,6 +104,8 @@ def scorecard_text(record) -> str:
     lines = [f"\nScore: {record.score:.1f}/10{detail}" + (" pass" if record.passed else "")]
     for i, point in enumerate(record.question.key_points):
         lines.append(f"  {MARKS[record.point_status(i)]} {point}")
+        if record.point_status(i) == "contradicted" and record.grade:  # the sentence that says the opposite
+            lines.append(f'      contradicted by: "{record.grade.key_points[i].evidence}"')
     if record.grade and record.grade.flags:
         lines.append(f"  flags: {', '.join(record.grade.flags)}")
     return "\n".join(lines) + "\n"

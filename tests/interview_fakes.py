@@ -222,3 +222,39 @@ def make_deps(llm: FakeChatModel | None = None, index: FakeIndex | None = None, 
 
 
 GOOD = {q.id: " ".join(q.key_points) + "." for q in QUESTIONS}
+
+
+# Each key point in a candidate's own words (fresh, not the bank's): about half its content words, no 4-word run of
+# it, so keyword_grade covers it and the copy check (the model answer pasted back) does not fire.
+OWN_WORDS = {
+    "ml-overfit": [
+        "When training error keeps falling but validation error grows, the gap tells me it is overfitting.",
+        "I'd add dropout and weight decay as regularisation, which keeps the network from memorising.",
+        "More data, or augmentation of what we have, helps it generalise to new examples.",
+        "I stop training early, as soon as the validation loss turns upward.",
+    ],
+    "ml-leakage": [
+        "Leakage means the model trains on information it would not have at prediction time.",
+        "Do the split first, then learn every preprocessing step from the training fold alone.",
+        "With temporal data I would split by time so the past never sees the future.",
+        "Any feature that looks suspiciously predictive deserves an audit before I trust it.",
+    ],
+    "sd-cache": [
+        "Redis as a read-through layer keeps the hot keys in memory so most reads skip the database.",
+        "Set eviction to least recently used and give entries a time to live.",
+        "On every write I would invalidate or update the cached entries for that row.",
+        "Coalescing requests for the same key stops a thundering herd after an expiry.",
+    ],
+    "sd-shard": [
+        "I'd shard on a hashed user id because it has high cardinality and spreads access evenly.",
+        "With consistent hashing, adding nodes only moves a slice of the data.",
+        "Queries and transactions that cross shards get expensive, so I avoid them.",
+        "From day one I'd plan how to reshard and how to handle hot spots.",
+    ],
+    "ml-metrics": [
+        "Plain accuracy misleads here because the positives are so rare.",
+        "I'd report precision and recall since the classes are imbalanced, and look at the PR curve.",
+        "The threshold should come from the business cost of each kind of error.",
+        "I'd monitor the metric over time because fraud patterns drift.",
+    ],
+}

@@ -1,19 +1,21 @@
 """One study interview end to end on the real stack: the embedded LLM (llama.cpp), a persistent Chroma index built
-from a copy of the seed bank, the real offline grader. start -> answer (the bank's 'strong' exemplar) -> probe ->
-answer the probe -> end, then the report. Only the probe is phrased by the model (greetings and transitions are
-offline text) to keep the wall time down; the feedback always streams from the model."""
+from a copy of the seed bank, the real offline grader. start -> a clarifying question -> answer (a fresh strong
+answer from tests/data/candidate_answers.yaml, not the bank's exemplar) -> probe -> answer the probe -> end, then
+the report. On the embedded model (short profile) greetings, transitions, hints, clarifications and follow-ups are
+code and bank text; the model streams the feedback, checked sentence by sentence."""
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 
 import pytest
+import yaml
 from conftest import ROOT
 
 from interviewer.config import Settings
 from interviewer.grading import PASS_MARK
 from interviewer.interview.deps import build_deps
+from interviewer.interview.replies import fixed_clarify
 from interviewer.interview.report import build_report
 from interviewer.interview.session import new_session, stream_step
 from interviewer.interview.state import Action, Event, Setup, State
@@ -44,15 +46,20 @@ def test_one_question_study_interview_on_the_real_model(tmp_path) -> None:
     index = ensure_index(settings)
     question = index.get(QUESTION_ID)
     assert index.count() == 10 and question.exemplars, "the index was built from the copied bank"
-    strong = next(e.answer for e in question.exemplars if e.label == "strong")
+    strong = yaml.safe_load((ROOT / "tests" / "data" / "candidate_answers.yaml").read_text())[QUESTION_ID]["strong"]
 
-    deps = dataclasses.replace(build_deps(settings), llm_parts=frozenset({"probe"}))
-    assert deps.backend != "offline"
+    deps = build_deps(settings)
+    assert deps.backend != "offline" and deps.profile == "short"
     try:
         state = new_session(Setup(question_ids=[QUESTION_ID], count=1, mode="study"), deps)
         state, events = run(state, Action(kind="start"), deps)
         assert state.phase == "question" and state.current.question.id == QUESTION_ID
-        assert said(events, "question")
+        assert said(events, "question") and "?" not in said(events, "greeting")[0] + said(events, "transition")[0]
+        state, events = run(state, Action(kind="text", text="Do you mean online or batch?"), deps)
+        [reply] = said(events, "clarify")
+        assert reply.strip() and "?" not in reply and reply[-1] in ".!\"')"  # scope, whole sentences, no question
+        assert not [e for e in events if e.kind == "chunk"], "the small model does not phrase clarifications"
+        assert reply == fixed_clarify(question, "Do you mean online or batch?")  # the scope reply, instantly
 
         # the answer: the offline scorecard first, then the model's feedback streams
         state, events = run(state, Action(kind="answer", text=strong), deps)
@@ -66,10 +73,11 @@ def test_one_question_study_interview_on_the_real_model(tmp_path) -> None:
         streamed = "".join(e.text for e in events if e.kind == "chunk" and e.part == "feedback")
         assert streamed.strip() and rec.feedback.strip()
         assert rec.feedback != rec.grade.feedback, "the feedback came from the model, not the offline text"
-        assert said(events, "feedback") == [rec.feedback]
+        assert said(events, "feedback") == [rec.feedback] and rec.feedback[-1] in ".!\"')"
+        assert streamed.strip() == rec.feedback  # streamed whole sentences: printed once, nothing taken back
         assert [e for e in events if e.kind == "reveal"], "study mode shows the model answer"
 
-        # a follow-up question, phrased by the model, then a short answer to it
+        # a follow-up question (the bank's, on a point the answer missed), then a short answer to it
         state, events = run(state, Action(kind="probe"), deps)
         assert state.phase == "probe" and said(events, "probe") and said(events, "probe")[-1].strip()
         probe = state.current.open_probe

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interview_fakes import GOOD, make_deps
+from interview_fakes import GOOD, OWN_WORDS, make_deps
 
 from interviewer.interview.report import Report, build_report
 from interviewer.interview.session import new_session, step
@@ -24,7 +24,7 @@ def scripted(mode: str = "study"):
     state, _ = step(state, act("answer", partial), deps)
     state, _ = step(state, act("probe"), deps)
     target = state.current.open_probe.key_point
-    state, _ = step(state, act("answer", q1.key_points[target]), deps)
+    state, _ = step(state, act("answer", OWN_WORDS[q1.id][target]), deps)
     state, _ = step(state, act("next"), deps)
     state, _ = step(state, act("skip"), deps)
     q3 = state.current.question
@@ -42,8 +42,8 @@ def test_scores_and_counts() -> None:
     assert q1.hint_penalty == 1.0 and len(q1.hints) == 1 and q1.score == state.records[0].score
     assert q1.probes[0].status == "covered" and any(p.via_probe for p in q1.key_points)
     assert q1.score > q1.base_score - q1.hint_penalty  # the probe raised it
-    assert q2.score == 0.0 and q4.score == 0.0
-    assert report.overall == round((q1.score + q2.score + q3.score) / 3, 1)
+    assert q2.score == 0.0 and q4.score is None  # skipped scores 0; never answered has no score
+    assert report.overall == round((q1.score + q2.score + q3.score) / 3, 1)  # and is left out of the overall
     assert (report.answered, report.skipped) == (2, 1)
     assert all(q.model_answer for q in report.questions)
 
@@ -103,3 +103,13 @@ def test_empty_report() -> None:
     report = build_report(state)
     assert report.overall == 0.0 and report.questions == [] and report.strengths == []
     assert "Overall: 0.0/10" in report.as_markdown()
+
+
+def test_a_question_never_answered_reads_not_answered() -> None:
+    report = build_report(scripted())
+    md = report.as_markdown()
+    last = md[md.index("### 4.") :]
+    assert "not answered" in last.split("\n")[2] and "/10" not in last.split("\n")[2]
+    assert "0.0/10" not in last and report.questions[3].score_text == "not answered"
+    skipped = md[md.index("### 2.") : md.index("### 3.")]
+    assert "skipped · **0.0/10**" in skipped  # a skip is a choice: it scores 0 and counts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from interview_fakes import GOOD, QUESTIONS, FakeIndex, keyword_grade, make_deps
+from interview_fakes import GOOD, OWN_WORDS, QUESTIONS, FakeIndex, keyword_grade, make_deps
 
 from interviewer.errors import ModelError
 from interviewer.interview.actions import allowed_actions
@@ -62,23 +62,25 @@ def test_start_greets_then_asks_the_bank_question_verbatim() -> None:
     assert not any(e.kind == "reveal" for e in events)
 
 
-def test_replies_stream_as_chunks_then_a_final_say() -> None:
-    llm = FakeChatModel(default="Great to meet you, let's get going with the first one.")
-    deps = make_deps(llm=llm)
-    state = new_session(Setup(count=2, seed=3), deps)
-    run = stream_step(state, Action(kind="start"), deps)
-    events = list(run)
-    chunks = "".join(e.text for e in events if e.kind == "chunk" and e.part == "greeting")
-    assert chunks == said(events, "greeting")[0] == llm.default
-    assert run.state is not None and run.state.phase == "question"
+def test_greeting_and_transitions_are_code_naming_the_real_topics() -> None:
+    """A model that invents questions is never asked: the greeting and each transition come from code."""
+    llm = FakeChatModel(default="Behavioral questions today! What is the first step in designing a system?")
+    state, events, deps = started(Setup(count=2, topics=["System design"], seed=3), llm=llm)
+    [greeting], [transition] = said(events, "greeting"), said(events, "transition")
+    assert "System design" in greeting and "2 questions" in greeting and "study mode" in greeting
+    assert "Question 1 of 2, on System design" in transition
+    state, events = answer_good(state, deps)
+    state, events = step(state, text("next"), deps)
+    assert "Question 2 of 2, on System design" in said(events, "transition")[0]
+    assert llm.history == [] or all("Behavioral" not in t for t in said(events))
+    for line in (greeting, transition, *said(events, "transition")):
+        assert "?" not in line and "Behavioral" not in line
+    assert not [e for e in events if e.kind == "chunk" and e.part in ("greeting", "transition")]
 
 
-def test_llm_down_uses_offline_lines() -> None:
-    llm = FakeChatModel(default="unused")
-    llm.enqueue(ModelError("down"), ModelError("down"))
-    state, events, _ = started(llm=llm)
-    assert said(events, "greeting")[0].startswith("Hello, and welcome")
-    assert "Question 1 of 3" in said(events, "transition")[0]
+def test_greetings_vary_between_sessions() -> None:
+    greetings = {said(started(Setup(count=2, seed=seed))[1], "greeting")[0].split(".")[0] for seed in range(8)}
+    assert len(greetings) >= 2
 
 
 def test_step_is_pure_and_state_is_serialisable() -> None:
@@ -191,18 +193,21 @@ def test_feedback_stream_failure_falls_back_to_offline_text_and_retry_works() ->
     assert said(events, "feedback") == ["Model feedback."] and not state.current.feedback_failed
 
 
-def test_feedback_cut_by_the_token_cap_ends_at_a_whole_sentence_or_an_ellipsis() -> None:
+def test_feedback_cut_by_the_token_cap_ends_on_a_whole_sentence_and_streams_only_what_stays() -> None:
     llm = FakeChatModel(default="You covered leakage well. Next time explain how to split")
     state, _, deps = started(llm=llm)
-    state, events = answer_good(state, deps)
-    assert said(events, "feedback") == ["You covered leakage well."]  # a short fragment is dropped
+    run = stream_step(state, text("answer", GOOD[state.current.question.id]), deps)
+    events = list(run)
+    assert said(events, "feedback") == ["You covered leakage well."]  # the cut-off fragment is dropped
+    streamed = "".join(e.text for e in events if e.kind == "chunk" and e.part == "feedback")
+    assert streamed == "You covered leakage well."  # nothing shown that the final text takes back
     llm.default = (
-        "You covered leakage well. This matters because a model trained on future information "
-        "looks great offline and then fails in production where that information is"
+        "You covered leakage well. What would you add about time-based splits? This matters because a model "
+        "trained on future information looks great offline and then fails in production where that information is"
     )
-    state, events = step(state, text("next"), deps)
+    state, _ = step(run.state, text("next"), deps)
     state, events = answer_good(state, deps)
-    assert said(events, "feedback") == [llm.default + "…"]  # a long one is kept, marked as cut
+    assert said(events, "feedback") == ["You covered leakage well."]  # no question from the model, no cut sentence
 
 
 def test_asking_a_question_warms_the_grader_and_the_model() -> None:
@@ -253,14 +258,27 @@ def test_hints_cost_a_point_each_up_to_three() -> None:
     assert state.current.score == 10.0 - 3 * HINT_COST
 
 
-def test_hint_and_clarify_use_the_model_through_the_guard() -> None:
-    llm = FakeChatModel(default="Think about what happens when the data changes.")
+def test_hints_are_bank_text_and_clarify_uses_the_model_through_the_guard() -> None:
+    llm = FakeChatModel(default="Either reading is fine here; say which one you pick.")
     state, _, deps = started(llm=llm)
     state, events = step(state, text("hint"), deps)
-    assert said(events, "hint")[0].endswith(llm.default)
+    assert llm.history == [] and said(events, "hint")[0].startswith("Hint 1 of 3")  # no model call for a hint
     state, events = step(state, text("text", "Should I assume a single region?"), deps)
     assert said(events, "clarify") == [llm.default] and state.current.clarifications == 1
     assert "<<<CANDIDATE_TEXT" in llm.history[-1][-1].content  # candidate text is fenced as data
+
+
+def test_a_clarify_reply_that_asks_or_explains_is_not_shown() -> None:
+    llm = FakeChatModel()
+    state, _, deps = started(llm=llm)
+    q = state.current.question
+    llm.default = "Which setting do you have in mind? Could you say more?"  # only questions: nothing to show
+    state, events = step(state, text("clarify", "Do you mean online or batch?"), deps)
+    assert "?" not in said(events, "clarify")[0] and "Either reading is fair" in said(events, "clarify")[0]
+    llm.default = f"Sure. In short, {OWN_WORDS[q.id][1].lower()}"  # the point, in other words
+    state, events = step(state, text("clarify", "What do you mean exactly?"), deps)
+    reply = said(events, "clarify")[0]
+    assert OWN_WORDS[q.id][1].lower() not in reply.lower() and "state your assumption" in reply
 
 
 def test_hints_only_on_open_questions() -> None:
@@ -293,7 +311,7 @@ def test_probe_targets_a_missed_point_and_raises_the_score() -> None:
     probe = state.current.probes[0]
     assert state.phase == "probe" and probe.key_point == 1 and probe.source == "bank"
     assert said(events, "probe") == [q.probe_for(1).probe]
-    state, events = step(state, text("text", q.key_points[1] + " in practice."), deps)
+    state, events = step(state, text("text", OWN_WORDS[q.id][1]), deps)
     rec = state.current
     assert rec.probes[0].status == "covered" and 1 in rec.covered_by_probe and rec.score > base
     assert rec.point_status(1) == "covered" and state.phase == "review" and said(events, "probe_result")
@@ -313,18 +331,86 @@ def test_probe_when_all_covered_is_an_extension_and_limited() -> None:
     assert state.current.score == 10.0
 
 
-def test_generated_probe_when_bank_has_none_for_the_missed_point() -> None:
-    llm = FakeChatModel(default="OK")
+def rich(deps):
+    """The same deps with the rich profile (a capable backend): the model phrases follow-ups from the answer."""
+    import dataclasses
+
+    return dataclasses.replace(deps, settings=deps.settings.model_copy(update={"profile": "rich"}))
+
+
+def test_short_profile_probes_from_the_bank_without_a_model_call() -> None:
+    llm = FakeChatModel(default="Feedback sentence here.")
     state, _, deps = started(llm=llm)
     q = state.current.question
-    no_probe = [i for i in range(len(q.key_points)) if not q.probe_for(i)]
-    covered = ". ".join(p for i, p in enumerate(q.key_points) if i not in no_probe[:1])
-    state, _ = step(state, text("answer", covered), deps)
-    llm.enqueue("Can you walk me through that part in more depth?")
+    state, _ = step(state, text("answer", f"{OWN_WORDS[q.id][0]} {OWN_WORDS[q.id][2]}"), deps)
+    calls = len(llm.history)
+    state, events = step(state, text("probe"), deps)
+    assert len(llm.history) == calls and state.current.open_probe.source == "bank"
+    assert said(events, "probe") == [q.probe_for(1).probe]
+
+
+def test_rich_profile_builds_the_probe_on_the_candidates_words_and_validates_it() -> None:
+    llm = FakeChatModel(default="Feedback sentence here.")
+    state, _, deps = started(llm=llm)
+    deps = rich(deps)
+    q = state.current.question
+    state, _ = step(state, text("answer", f"{OWN_WORDS[q.id][0]} {OWN_WORDS[q.id][2]}"), deps)
+    llm.enqueue("You mentioned the gap between the curves; what would you change in training to close it?")
     state, events = step(state, text("probe"), deps)
     probe = state.current.open_probe
-    assert probe.key_point == no_probe[0] and probe.source == "llm"
-    assert probe.text == "Can you walk me through that part in more depth?"
+    assert probe.source == "llm" and probe.key_point == 1 and probe.base == q.probe_for(1).probe
+    assert probe.text == "You mentioned the gap between the curves; what would you change in training to close it?"
+    assert OWN_WORDS[q.id][0] in llm.history[-1][-1].content  # the model saw the candidate's words, fenced
+    # a reply that is not a question, or that states the point, gives way to the bank probe
+    state, _ = step(state, text("skip"), deps)
+    llm.enqueue(f"Good. {q.key_points[3]}.")
+    state, events = step(state, text("probe"), deps)
+    assert state.current.open_probe.source == "bank" and "?" in said(events, "probe")[0]
+    assert q.key_points[3] not in said(events, "probe")[0]
+
+
+def test_follow_ups_go_two_deep_on_a_contradicted_point_quoting_the_candidate() -> None:
+    from interviewer.grading import KeyPointResult
+
+    def contradicting(question, answer, llm=None):  # "never" contradicts the first key point
+        grade = keyword_grade(question, answer, llm)
+        first = grade.key_points[0]
+        if "never" not in answer:
+            return grade
+        wrong = KeyPointResult(point=first.point, status="missed", evidence="I never hold out data", contradicted=True)
+        return grade.model_copy(update={"key_points": [wrong, *grade.key_points[1:]]})
+
+    state, _, deps = started(grade_fn=contradicting)
+    q = state.current.question
+    state, _ = step(state, text("answer", "I never hold out data. " + " ".join(OWN_WORDS[q.id][1:])), deps)
+    state, events = step(state, text("probe"), deps)
+    probe = state.current.open_probe
+    assert probe.key_point == 0 and probe.depth == 1  # the contradicted point first, though the rest is covered
+    assert said(events, "probe")[0].startswith('You said: "I never hold out data". ')
+    state, _ = step(state, text("answer", "I would still never hold out any data for that, honestly."), deps)
+    assert state.current.probes[0].score is not None  # each follow-up is graded
+    state, events = step(state, text("probe"), deps)
+    second = state.current.open_probe
+    assert second.key_point == 0 and second.depth == 2 and said(events, "probe")[0] != probe.text
+    state, events = step(state, text("answer", OWN_WORDS[q.id][0]), deps)
+    assert state.current.probes[1].status == "covered" and 0 in state.current.covered_by_probe
+
+
+def test_the_model_answer_pasted_back_into_a_follow_up_earns_nothing() -> None:
+    state, _, deps = started()
+    q = state.current.question
+    state, events = step(state, text("answer", OWN_WORDS[q.id][0]), deps)
+    assert any(e.kind == "reveal" for e in events)  # study mode: the model answer is on screen now
+    before = state.current.score
+    state, _ = step(state, text("probe"), deps)
+    state, events = step(state, text("answer", q.reference_answer), deps)
+    probe = state.current.probes[0]
+    assert probe.copied and probe.score == 0.0 and state.current.score == before
+    assert "earns no credit" in said(events, "probe_result")[0]
+    state, _ = step(state, text("probe"), deps)  # own words for the next one still count
+    target = state.current.open_probe.key_point
+    state, _ = step(state, text("answer", OWN_WORDS[q.id][target]), deps)
+    assert not state.current.probes[1].copied and state.current.probes[1].status == "covered"
 
 
 # ---- moving on, skipping, ending
@@ -532,12 +618,16 @@ def test_a_dead_model_is_not_waited_on_every_turn() -> None:
             raise ModelError("connection refused", kind="connection")
 
     llm = Dead()
-    state, _, deps = started(llm=llm)  # greeting and transition fail: the breaker opens
+    state, _, deps = started(llm=llm)
+    assert llm.history == []  # starting needs no model
+    for asked in ("Do you mean online or batch?", "Should I assume one region?"):
+        state, events = step(state, text("clarify", asked), deps)
+        assert "?" not in said(events, "clarify")[0]  # the fixed reply
     calls = len(llm.history)
-    assert calls == 2 and state.model_failures == 2
-    state, events = step(state, text("hint"), deps)
+    assert calls == 2 and state.model_failures == 2  # the breaker opens
+    state, events = step(state, text("clarify", "Is the dataset large?"), deps)
     state, events = answer_good(state, deps)
-    assert len(llm.history) == calls  # hint, grade and feedback went offline without trying
+    assert len(llm.history) == calls  # clarify, grade and feedback went offline without trying
     assert state.current.feedback_failed and any("retry feedback" in e.text for e in events if e.kind == "notice")
     llm.__class__ = FakeChatModel  # the model comes back
     llm.default = "Model feedback."
@@ -550,9 +640,32 @@ def test_llm_parts_choose_which_lines_the_model_phrases() -> None:
     import dataclasses
 
     llm = FakeChatModel(default="A friendly line from the model for you.")
-    deps = dataclasses.replace(make_deps(llm=llm), llm_parts=frozenset({"hint"}))
+    deps = dataclasses.replace(make_deps(llm=llm), llm_parts=frozenset())
     state = new_session(Setup(count=2, seed=1), deps)
     state, events = step(state, Action(kind="start"), deps)
-    assert llm.history == [] and "Question 1 of 2" in said(events, "transition")[0]
-    state, events = step(state, text("hint"), deps)
-    assert len(llm.history) == 1 and said(events, "hint")[0].endswith(llm.default)
+    state, events = step(state, text("clarify", "Should I assume a single region?"), deps)
+    assert llm.history == [] and "state your assumption" in said(events, "clarify")[0]
+    deps = dataclasses.replace(deps, llm_parts=frozenset({"clarify"}))
+    state, events = step(state, text("clarify", "Should I assume a single region?"), deps)
+    assert len(llm.history) == 1 and said(events, "clarify") == [llm.default]
+
+
+def test_every_prompt_variant_renders_with_the_variables_code_passes() -> None:
+    from interviewer.grading import GradeTask
+    from interviewer.grading.llm_feedback import feedback_messages, feedback_prefix
+    from interviewer.interview import replies
+    from interviewer.llm.prompts import render
+
+    q = QUESTIONS[0]
+    grade = keyword_grade(q, OWN_WORDS[q.id][0])
+    for profile in ("short", "rich"):
+        line = replies.clarify(q, "Do you mean online or batch?", q.question, profile)
+        assert [m.role for m in render(line.prompt, **line.variables)] == ["system", "user"]
+        assert replies.clarify_prefix(q, profile)[1].content.endswith("question:")
+        task, rich = GradeTask.from_question(q), profile == "rich"
+        prompt = "\n".join(m.content for m in feedback_messages(task, grade, OWN_WORDS[q.id][0], rich))
+        assert (OWN_WORDS[q.id][0] in prompt) == rich  # only a capable backend sees the answer (fenced)
+        assert prompt.startswith(feedback_prefix(task, rich)[0].content)
+    line = replies.probe(q, q.follow_ups[0].probe, "my own sentence", 1, "rich")
+    assert "my own sentence" in render(line.prompt, **line.variables)[1].content
+    assert replies.probe(q, q.follow_ups[0].probe, "", 1, "short").prompt == ""  # short: no model call

@@ -9,12 +9,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Callable, Iterator, Protocol, Sequence
+
+import numpy as np
 
 from interviewer.config import Settings
 from interviewer.grading import Grade, GradeTask, feedback_stream, grade
 from interviewer.knowledge.bank import Question
 from interviewer.llm import ChatModel
+from interviewer.safety.leak import EmbedFn, LeakGuard
 
 from .warmup import Warmer
 
@@ -22,7 +26,11 @@ GradeFn = Callable[[Question, str, "ChatModel | None"], Grade]
 FeedbackFn = Callable[[Question, str, Grade, "ChatModel | None"], Iterator[str]]
 PrepareFn = Callable[[Question, "ChatModel | None"], None]
 
-LLM_PARTS = frozenset({"greeting", "transition", "clarify", "hint", "probe"})
+LLM_PARTS = frozenset({"clarify", "probe"})  # greetings, transitions and hints are code and bank text
+# The embedded 1.5B model (short profile) phrases nothing the candidate reads but feedback: measured on a quiet
+# machine its clarify replies showed their first text at p50 1.76 s (budget 1.5 s) and half of them failed the
+# checks and fell back to the fixed scope reply anyway (bench/simulated_candidates.py --personas clarifier).
+SHORT_LLM_PARTS: frozenset[str] = frozenset()
 
 
 class HitLike(Protocol):
@@ -44,8 +52,17 @@ def default_grade(question: Question, answer: str, llm: ChatModel | None) -> Gra
     return grade(GradeTask.from_question(question), answer, mode="llm" if llm else "offline", llm=llm)
 
 
-def default_feedback(question: Question, answer: str, grade: Grade, llm: ChatModel | None) -> Iterator[str]:
-    return feedback_stream(GradeTask.from_question(question), answer, grade, llm)
+def default_feedback(
+    question: Question, answer: str, grade: Grade, llm: ChatModel | None, rich: bool = False
+) -> Iterator[str]:
+    return feedback_stream(GradeTask.from_question(question), answer, grade, llm, rich=rich)
+
+
+def default_embed(texts: Sequence[str]) -> np.ndarray:
+    """MiniLM, loaded on first use (the leak guard's meaning check)."""
+    from interviewer.knowledge.embeddings import get_model
+
+    return get_model().embed(texts)
 
 
 def _utcnow() -> datetime:
@@ -68,7 +85,16 @@ class Deps:
     feedback_fn: FeedbackFn = default_feedback
     prepare_fn: PrepareFn | None = None  # called when a question is asked (build_deps: a Warmer); None: no warm-up
     new_id: Callable[[], str] = field(default=_new_id)
-    llm_parts: frozenset[str] = LLM_PARTS  # lines the model phrases; drop "transition" to ask questions sooner
+    llm_parts: frozenset[str] = LLM_PARTS  # lines the model may phrase (clarify, probe)
+    embed: EmbedFn | None = default_embed  # the leak guard's meaning check; None: word runs only
+
+    @property
+    def profile(self) -> str:
+        """ "short" (a small local model) or "rich" (a capable backend): which prompt variants are used."""
+        return self.settings.active_profile
+
+    def guard(self, question: Question) -> LeakGuard:
+        return LeakGuard(question, embed=self.embed)
 
     @property
     def backend(self) -> str:
@@ -93,4 +119,12 @@ def build_deps(settings: Settings, llm: ChatModel | None = None, index: Question
         from interviewer.knowledge.index import ensure_index
 
         index = ensure_index(settings)
-    return Deps(settings=settings, llm=llm, index=index, prepare_fn=Warmer())
+    rich = settings.active_profile == "rich"
+    return Deps(
+        settings=settings,
+        llm=llm,
+        index=index,
+        feedback_fn=partial(default_feedback, rich=rich),
+        prepare_fn=Warmer(rich=rich, embed=default_embed, clarify=rich),
+        llm_parts=LLM_PARTS if rich else SHORT_LLM_PARTS,
+    )

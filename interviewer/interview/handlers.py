@@ -1,53 +1,43 @@
 """The transitions behind session.step: one handler per candidate action, each a generator of Events.
 
 `dispatch` cleans the input, classifies free text (intent.py), records the candidate's turn and calls the handler
-for the action in the current phase. Model calls go through flow.speak (streamed, guarded, with an offline
-fallback); answers are graded offline first (flow.grade_with_fallback adds the model's verdicts when
-settings.llm_grading is on) and feedback falls back to the offline text, so no handler can fail on the model.
+for the action in the current phase. Greetings, transitions and hints are code and bank text; clarifications and
+(rich profile) follow-ups go through speech.speak (checked sentence by sentence, with code text as the fallback);
+answers are graded offline first (steps.grade_with_fallback adds the model's verdicts when settings.llm_grading is
+on) and feedback falls back to the offline text, so no handler can fail on the model.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Callable
 
-from interviewer.errors import ModelError
-from interviewer.grading import PASS_MARK
 from interviewer.knowledge.bank import Question
 from interviewer.safety.cleaning import clean_input
-from interviewer.safety.leak import LeakGuard
-from interviewer.text import whole_sentences
 
 from . import replies
 from .actions import MAX_HINTS, MAX_PROBES
+from .answering import grade_probe, retry_feedback, show_grade
 from .intent import classify
-from .state import Action, Event, QuestionRecord, State
+from .probing import choose_probe
+from .speech import speak
+from .state import Action, Event, QuestionRecord, State, attach_delivery
 from .steps import (
-    MODEL_DOWN,
     Run,
     adapt,
     add_turn,
     advance,
     ask,
     checkpoint,
-    choose_probe,
     finish,
-    grade_with_fallback,
-    model_for,
     notice,
     pick_next,
-    probe_task,
     reveal,
     say,
-    scorecard,
-    speak,
-    tee,
 )
 
 if TYPE_CHECKING:
     from .deps import Deps
 
-log = logging.getLogger(__name__)
 _NOT_AN_ANSWER = ("extraction_attempt", "clarify", "hint")
 MIN_TOPIC_SCORE = 0.25  # cosine similarity below which "ask me about X" finds nothing
 
@@ -60,7 +50,7 @@ def _start(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
     if st.phase != "idle":
         yield from _resume(st, deps)
         return
-    yield from speak(st, deps, replies.greeting(st, sorted({p.topic for p in st.pool})))
+    yield say(st, deps, "greeting", replies.greeting(st, sorted({p.topic for p in st.pool})))
     yield say(st, deps, "help", replies.help_text(st.setup.mode))
     yield from advance(st, deps)
 
@@ -73,7 +63,7 @@ def _resume(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
     rec = st.current
     if st.phase == "review" and rec and rec.status == "answered" and not rec.feedback and st.setup.mode == "study":
         yield say(st, deps, "question", rec.question.question, rec)
-        yield from _show_grade(st, deps, rec)  # stopped before its feedback was shown
+        yield from show_grade(st, deps, rec)  # stopped before its feedback was shown
         yield _after(st, deps, rec, "", part="next")
         return
     yield from _repeat(st, deps)
@@ -98,98 +88,15 @@ def _answer(st: State, deps: "Deps", text: str, topic: str = "") -> Run:
     if st.phase == "review":
         yield _after(st, deps, rec, "You've already answered this question. ")
     elif st.phase == "probe":
-        yield from _grade_probe(st, deps, rec, text)
+        yield from grade_probe(st, deps, rec, text)
     else:
         rec.answer, rec.feedback_failed = text, False
         rec.grade = deps.grade_fn(rec.question, text, None)  # offline: the scorecard never waits on the model
         rec.status, st.phase = "answered", "review"
         adapt(st, rec)
         yield checkpoint(st)
-        yield from _show_grade(st, deps, rec)
+        yield from show_grade(st, deps, rec)
         yield say(st, deps, "next", replies.after_answer(rec, st.setup.mode))
-
-
-def _show_grade(st: State, deps: "Deps", rec: QuestionRecord, force: bool = False, down: str = MODEL_DOWN) -> Run:
-    """Scorecard (study mode), the model's verdicts when settings.llm_grading is on, then streamed feedback.
-    A model failure anywhere keeps the offline grade and feedback, says so, and offers a retry."""
-    study = st.setup.mode == "study"
-    if study:
-        yield scorecard(st, deps, rec)
-    if deps.settings.llm_grading and model_for(st, deps, force) is not None:  # else the offline grade stands
-        grade, failed = grade_with_fallback(st, deps, rec.question, rec.answer, force)
-        rec.feedback_failed = failed
-        if not failed and grade != rec.grade:
-            rec.grade = grade
-            yield checkpoint(st)
-            if study:
-                yield scorecard(st, deps, rec)
-    assert rec.grade is not None
-    if not study:  # exam mode: feedback only in the report
-        rec.feedback = rec.grade.feedback
-        if rec.feedback_failed:
-            yield notice(st, deps, down)
-        return
-    llm = None if rec.feedback_failed else model_for(st, deps, force)
-    raw: list[str] = []
-    try:
-        for piece in tee(deps.feedback_fn(rec.question, rec.answer, rec.grade, llm), raw):
-            yield Event(kind="chunk", part="feedback", text=piece)
-        rec.feedback = whole_sentences("".join(raw)) or rec.grade.feedback
-        if llm is not None:
-            st.model_failures = 0
-    except ModelError as exc:
-        log.warning("the model's feedback failed; showing the offline feedback: %s", exc)
-        rec.feedback, rec.feedback_failed = rec.grade.feedback, True
-        st.model_failures += 1
-    if llm is None and deps.llm is not None:  # the breaker is open: offline until a retry gets through
-        rec.feedback_failed = True
-    if rec.feedback_failed:
-        yield notice(st, deps, down)
-    yield say(st, deps, "feedback", rec.feedback)
-    yield reveal(st, deps, rec)
-
-
-def _retry_feedback(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
-    rec = st.current
-    if st.phase != "review" or rec is None or rec.status != "answered":
-        yield say(st, deps, "nudge", "There's no graded answer to retry yet.")
-    elif deps.llm is None:
-        yield notice(st, deps, "No language model is configured, so the offline grade is final.")
-    else:
-        rec.feedback_failed = False
-        yield from _show_grade(
-            st,
-            deps,
-            rec,
-            force=True,
-            down="The model still isn't responding; the offline grade stands. Try again later.",
-        )
-        yield checkpoint(st)
-        if st.setup.mode == "exam" and not rec.feedback_failed:
-            yield say(st, deps, "nudge", "Re-graded with the model; you'll see the result in the report.")
-
-
-def _grade_probe(st: State, deps: "Deps", rec: QuestionRecord, text: str) -> Run:
-    probe = rec.open_probe
-    assert probe is not None
-    probe.answer = text
-    grade, failed = grade_with_fallback(st, deps, probe_task(rec.question, probe), text)
-    probe.score = grade.score
-    target = rec.question.key_points[probe.key_point] if probe.key_point is not None else None
-    judged = [kp.status for kp in grade.key_points if kp.point == target]
-    if judged:  # the grader judged the targeted point itself
-        probe.status = judged[0]
-    else:
-        probe.status = "covered" if grade.score >= PASS_MARK else "partly" if grade.score >= 3 else "missed"
-    if probe.key_point is not None and probe.status == "covered" and probe.key_point not in rec.covered_by_probe:
-        rec.covered_by_probe.append(probe.key_point)
-    st.phase = "review"
-    yield checkpoint(st)
-    if failed:
-        yield notice(st, deps, "The language model didn't respond, so the follow-up was graded offline.")
-    if st.setup.mode == "study":
-        yield scorecard(st, deps, rec)
-    yield say(st, deps, "probe_result", replies.probe_result(rec, st.setup.mode))
 
 
 def _probe(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
@@ -204,15 +111,12 @@ def _probe(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
     elif len(rec.probes) >= MAX_PROBES:
         yield say(st, deps, "nudge", "We've gone deep enough on this one. Say 'next' to move on.")
     else:
-        probe, line = choose_probe(rec)
+        probe, line = choose_probe(rec, deps.profile)
         rec.probes.append(probe)
         st.phase = "probe"
-        if line is None:
-            yield say(st, deps, "probe", probe.text, rec)
-        else:
-            guard = None if st.reference_visible else LeakGuard(rec.question)
-            probe.text = yield from speak(st, deps, line, guard)
-            probe.source = "offline" if probe.text == line.fallback else "llm"
+        guard = deps.guard(rec.question)  # always: a follow-up that states its point gives its answer away
+        probe.text = yield from speak(st, deps, line, guard, record=rec)
+        probe.source = "bank" if probe.text in (line.fallback, line.last_resort) else "llm"
 
 
 def _hint(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
@@ -231,7 +135,7 @@ def _hint(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
         )
     else:
         line = replies.hint(rec.question, len(rec.hints) + 1)
-        rec.hints.append((yield from speak(st, deps, line, LeakGuard(rec.question))))
+        rec.hints.append((yield from speak(st, deps, line, deps.guard(rec.question))))
 
 
 def _clarify(st: State, deps: "Deps", text: str, topic: str = "") -> Run:
@@ -240,8 +144,8 @@ def _clarify(st: State, deps: "Deps", text: str, topic: str = "") -> Run:
     about = rec.open_probe.text if st.phase == "probe" and rec.open_probe else rec.question.question
     if st.phase in ("question", "probe"):
         rec.clarifications += 1
-    guard = None if st.reference_visible else LeakGuard(rec.question)
-    yield from speak(st, deps, replies.clarify(rec.question, text, about), guard)
+    guard = None if st.reference_visible else deps.guard(rec.question)
+    yield from speak(st, deps, replies.clarify(rec.question, text, about, deps.profile), guard)
 
 
 def _skip(st: State, deps: "Deps", text: str = "", topic: str = "") -> Run:
@@ -333,7 +237,7 @@ HANDLERS: dict[str, Callable[..., Run]] = {
     "end": _end,
     "ask_about": _ask_about,
     "extraction_attempt": _refuse,
-    "retry_feedback": _retry_feedback,
+    "retry_feedback": retry_feedback,
     "help": _help,
 }
 
@@ -373,4 +277,6 @@ def dispatch(st: State, action: Action, deps: "Deps") -> Run:
             "with 'Answer:'. Or ask for a hint, or say 'skip'.",
         )
     else:
+        if kind == "answer" and action.delivery is not None:
+            attach_delivery(st, action.delivery)  # before grading, so the answer's checkpoint holds it
         yield from HANDLERS[kind](st, deps, text, topic)

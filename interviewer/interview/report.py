@@ -1,9 +1,10 @@
 """The final report: `build_report(state) -> Report`, which renders itself (`as_markdown()`, `as_json()`).
 
-All arithmetic is here and in state.py (question scores), never in a prompt: the overall score is the mean over
-questions answered or skipped (a skip scores 0; a question left open when the interview ended is listed but not
-counted), per-topic scores are means over the same questions, and "study next" lists missed key points of the
-weakest questions first, one per question before a second, each with the bank's matching reference sentences.
+All arithmetic is here and in scoring.py (question scores), never in a prompt: the overall score is the mean over
+questions answered or skipped (a skip scores 0; a question left open when the interview ended is listed as "not
+answered", with no score, and not counted), per-topic scores are means over the same questions, and "study next"
+lists missed key points of the weakest questions first, one per question before a second, each with the bank's
+matching reference sentences.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from interviewer.grading import MARKS, PASS_MARK
+from interviewer.voice.delivery import Delivery
 
 from .replies import difficulty_name, related_text
 from .scoring import HINT_COST
 from .state import Mode, QuestionRecord, State
+
+_STATUS_TEXT = {"unanswered": "not answered", "open": "not answered yet"}
 
 
 class PointResult(BaseModel):
@@ -33,6 +37,8 @@ class ProbeResult(BaseModel):
     score: float | None = None
     status: str | None = None
     skipped: bool = False
+    copied: bool = False  # the answer repeated the model answer already shown: no credit
+    delivery: Delivery | None = None
 
 
 class QuestionReport(BaseModel):
@@ -44,7 +50,7 @@ class QuestionReport(BaseModel):
     question: str
     status: str  # answered | skipped | unanswered | open (interview still running)
     answer: str
-    score: float
+    score: float | None  # None: never answered (unanswered or open), so no score and not in the overall
     base_score: float
     passed: bool
     key_points: list[PointResult]
@@ -54,6 +60,15 @@ class QuestionReport(BaseModel):
     feedback: str
     flags: list[str]
     model_answer: str
+    delivery: Delivery | None = None  # the answer was spoken (interviewer.voice)
+
+    @property
+    def status_text(self) -> str:
+        return _STATUS_TEXT.get(self.status, self.status)
+
+    @property
+    def score_text(self) -> str:
+        return "not answered" if self.score is None else f"{self.score:.1f}/10"
 
     @property
     def covered(self) -> list[str]:
@@ -141,17 +156,21 @@ def _question_markdown(q: QuestionReport) -> list[str]:
     if q.hints:
         extra.append(f"hints −{q.hint_penalty:g}")
     detail = f" (graded {q.base_score:.1f}; {', '.join(extra)})" if extra and q.status == "answered" else ""
+    score = f"**{q.score_text}**" if q.score is not None else q.score_text
     out = [
         f"### {q.number}. {_md(q.question)}",
         "",
-        f"*{_md(q.topic)} · {difficulty_name(q.difficulty)} · {q.status} · **{q.score:.1f}/10**{detail}*",
+        f"*{_md(q.topic)} · {difficulty_name(q.difficulty)} · {q.status_text} · {score}{detail}*",
         "",
     ]
     if q.status == "answered":
         out += ["**Your answer**", "", *_quote(q.answer), ""]
+        out += _delivery_markdown(q.delivery)
     out += ["**Key points**", ""]
     out += [
-        f"- {MARKS.get(p.status, '?')} {_md(p.point)}" + (" (in a follow-up)" if p.via_probe else "")
+        f"- {MARKS.get(p.status, '?')} {_md(p.point)}"
+        + (" (in a follow-up)" if p.via_probe else "")
+        + (f' (contradicted by: "{_md(p.evidence)}")' if p.status == "contradicted" and p.evidence else "")
         for p in q.key_points
     ] + [""]
     if q.flags:
@@ -161,12 +180,20 @@ def _question_markdown(q: QuestionReport) -> list[str]:
         out += [f"{i}. {_md(h)}" for i, h in enumerate(q.hints, 1)] + [""]
     for p in q.probes:
         result = "skipped" if p.skipped or p.score is None else f"{p.status}, {p.score:.1f}/10"
+        result += "; repeats the model answer, no credit" if p.copied else ""
         out += [f"**Follow-up:** {_md(p.question)} ({result})", ""]
         out += [*_quote(p.answer), ""] if p.answer else []
+        out += _delivery_markdown(p.delivery)
     if q.feedback:
         out += ["**Feedback**", "", _md(q.feedback), ""]
     out += ["**Model answer**", "", _md(q.model_answer) if q.model_answer else "(shown once this question is answered)"]
     return out
+
+
+def _delivery_markdown(delivery: Delivery | None) -> list[str]:
+    if delivery is None:
+        return []
+    return [f"**Delivery (spoken):** {delivery.summary()}", "", *[f"- {note}" for note in delivery.notes()], ""]
 
 
 def _question(number: int, rec: QuestionRecord) -> QuestionReport:
@@ -185,19 +212,28 @@ def _question(number: int, rec: QuestionRecord) -> QuestionReport:
         question=q.question,
         status=rec.status,
         answer=rec.answer,
-        score=rec.score,
+        score=rec.score if rec.status in ("answered", "skipped") else None,
         base_score=rec.base_score,
         passed=rec.passed,
         key_points=points,
         hints=rec.hints,
         hint_penalty=HINT_COST * len(rec.hints) if rec.status == "answered" else 0.0,
         probes=[
-            ProbeResult(question=p.text, answer=p.answer, score=p.score, status=p.status, skipped=p.skipped)
+            ProbeResult(
+                question=p.text,
+                answer=p.answer,
+                score=p.score,
+                status=p.status,
+                skipped=p.skipped,
+                copied=p.copied,
+                delivery=p.delivery,
+            )
             for p in rec.probes
         ],
         feedback=rec.feedback or (grade.feedback if grade else ""),
         flags=list(grade.flags) if grade else [],
         model_answer=q.reference_answer.strip() if rec.status != "open" else "",  # an open question stays hidden
+        delivery=rec.delivery if rec.status == "answered" else None,
     )
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from interviewer.grading import PASS_MARK, Coverage, Grade
 from interviewer.knowledge.bank import Question
+from interviewer.voice.delivery import Delivery
 
 from .scoring import overall, question_score
 
@@ -69,11 +70,16 @@ class Turn(BaseModel):
 class ProbeRecord(BaseModel):
     text: str
     key_point: int | None = None  # index of the key point it targets (from 0); None = extension
-    source: Literal["bank", "llm", "offline"] = "bank"
+    source: Literal["bank", "llm", "offline"] = "bank"  # llm: the model phrased it from the candidate's words
+    base: str = ""  # the bank probe or ladder step it came from
+    depth: int = 1  # 2: the second follow-up on the same key point
     answer: str = ""
     score: float | None = None
     status: Coverage | None = None
+    evidence: str = ""  # the sentence of the answer that touched the point (quoted by a deeper follow-up)
+    copied: bool = False  # the answer repeated the model answer already shown: no credit
     skipped: bool = False
+    delivery: Delivery | None = None  # the answer was spoken: pace, fillers, pauses (interviewer.voice)
 
     @property
     def done(self) -> bool:
@@ -93,6 +99,7 @@ class QuestionRecord(BaseModel):
     clarifications: int = 0
     probes: list[ProbeRecord] = Field(default_factory=list)
     covered_by_probe: list[int] = Field(default_factory=list, description="key points a probe answer covered")
+    delivery: Delivery | None = None  # the answer was spoken: pace, fillers, pauses (interviewer.voice)
 
     @property
     def base_score(self) -> float:
@@ -137,7 +144,7 @@ class State(BaseModel):
     pool: list[PoolItem]
     records: list[QuestionRecord] = Field(default_factory=list)
     turns: list[Turn] = Field(default_factory=list)
-    model_failures: int = Field(0, description="consecutive model failures (flow.MODEL_BREAKER stops calling it)")
+    model_failures: int = Field(0, description="consecutive model failures (steps.MODEL_BREAKER stops calling it)")
 
     @property
     def current(self) -> QuestionRecord | None:
@@ -193,6 +200,18 @@ class Action(BaseModel):
 
     kind: ActionKind
     text: str = ""
+    delivery: Delivery | None = None  # how `text` was spoken, when it came from a recording
+
+
+def attach_delivery(st: "State", delivery: Delivery) -> None:
+    """Keep how an answer was spoken with the answer it belongs to: the open follow-up, else the open question."""
+    rec = st.current
+    if rec is None:
+        return
+    if st.phase == "probe" and rec.open_probe is not None:
+        rec.open_probe.delivery = delivery
+    elif st.phase == "question" and rec.status == "open":
+        rec.delivery = delivery
 
 
 EventKind = Literal["say", "chunk", "scorecard", "reveal", "notice", "error", "finished", "checkpoint"]

@@ -1,5 +1,5 @@
-"""Building blocks of the interview's transitions (handlers.py uses them): transcript lines, speaking through
-the model with a guard and an offline fallback, grading with a fallback, picking and asking questions.
+"""Building blocks of the interview's transitions (handlers.py uses them): transcript lines, grading with a
+fallback, picking and asking questions (speech.py says what the model phrases; probing.py picks follow-ups).
 
 Everything mutates the private copy of the state that session.StepRun made; nothing touches storage or the UI.
 """
@@ -12,11 +12,9 @@ from typing import TYPE_CHECKING, Generator, Iterable, Iterator
 from interviewer.errors import GradingError, ModelError
 from interviewer.grading import Grade
 from interviewer.knowledge.bank import Question
-from interviewer.llm.prompts import render
-from interviewer.safety.leak import LeakGuard
 
 from . import replies
-from .state import Event, PoolItem, ProbeRecord, QuestionRecord, State, Turn
+from .state import Event, PoolItem, QuestionRecord, State, Turn
 
 if TYPE_CHECKING:
     from .deps import Deps, QuestionSource
@@ -64,43 +62,6 @@ def tee(chunks: Iterable[str], sink: list[str]) -> Iterator[str]:
     for chunk in chunks:
         sink.append(chunk)
         yield chunk
-
-
-def _tidy(text: str) -> str:
-    text = text.strip().strip('"').strip()
-    for label in ("Interviewer:", "Assistant:", "Hint:", "Follow-up:", "Question:"):
-        if text.startswith(label):
-            text = text[len(label) :].strip()
-    return text
-
-
-def speak(st: State, deps: "Deps", line: replies.Line, guard: LeakGuard | None = None) -> Generator[Event, None, str]:
-    """Say `line`: the model's text streamed through the guard, else the offline fallback. Returns the final text
-    (without the prefix). Chunks are always followed by a `say` holding the complete, final text."""
-    text, streamed, llm = line.fallback, "", model_for(st, deps)
-    if llm is not None and line.prompt and line.part in deps.llm_parts:
-        raw: list[str] = []
-        try:
-            chunks = tee(llm.stream(render(line.prompt, **line.variables), max_tokens=line.max_tokens), raw)
-            for piece in guard.stream(chunks) if guard else chunks:
-                if not streamed and line.prefix:
-                    streamed = line.prefix
-                    yield Event(kind="chunk", part=line.part, text=line.prefix)
-                streamed += piece
-                yield Event(kind="chunk", part=line.part, text=piece)
-            text = _tidy("".join(raw))
-            text = text if len(text.split()) >= 3 else line.fallback  # "OK" or an empty reply says nothing
-            st.model_failures = 0
-        except ModelError:
-            text = line.fallback
-            st.model_failures += 1
-    if guard:
-        text, _ = guard.filter(text, line.fallback)
-    final = line.prefix + text
-    if streamed and final.startswith(streamed) and final != streamed:
-        yield Event(kind="chunk", part=line.part, text=final[len(streamed) :])
-    yield say(st, deps, line.part, final)
-    return text
 
 
 def grade_with_fallback(
@@ -157,14 +118,12 @@ def adapt(st: State, rec: QuestionRecord) -> None:
 
 
 def ask(st: State, deps: "Deps", q: Question, note: str = "") -> Run:
-    previous = st.asked[-1].question if st.asked else None
     rec = QuestionRecord(question=q, difficulty=q.difficulty, asked_at=deps.clock())
     st.records.append(rec)
     st.phase = "question"
     if all(p.id != q.id for p in st.pool):
         st.pool.append(PoolItem(id=q.id, topic=q.topic, difficulty=q.difficulty, bank=q.bank))
-    line = replies.transition(len(st.asked), st.total, q, previous, note)
-    yield from speak(st, deps, line, LeakGuard(q))
+    yield say(st, deps, "transition", replies.transition(len(st.asked), st.total, q, st.seed, note))
     yield say(st, deps, "question", q.question, rec)
     if deps.prepare_fn is not None:  # warm the grader and the model's prompt cache while the candidate types
         deps.prepare_fn(q, model_for(st, deps))
@@ -205,41 +164,3 @@ def scorecard(st: State, deps: "Deps", rec: QuestionRecord) -> Event:
         f"Score {rec.score:.1f}/10; key points covered {covered}/{len(rec.question.key_points)}{flags}",
     )
     return Event(kind="scorecard", record=rec.model_copy(deep=True))
-
-
-def probe_task(q: Question, probe: ProbeRecord) -> Question:
-    """What a probe answer is graded against: the targeted key point, or (extension) the whole question."""
-    if probe.key_point is None:
-        return q.model_copy(update={"question": probe.text, "exemplars": []})
-    point = q.key_points[probe.key_point]
-    reference = f"{point}. {replies.related_text(q.reference_answer, point, k=2)}"
-    return q.model_copy(
-        update={
-            "question": probe.text,
-            "key_points": [point],
-            "reference_answer": reference,
-            "exemplars": [],
-            "follow_ups": [],
-        }
-    )
-
-
-def choose_probe(rec: QuestionRecord) -> tuple[ProbeRecord, replies.Line | None]:
-    """A bank probe on a missed (then partly covered) key point; else a generated one; else a harder extension."""
-    q, asked = rec.question, {p.text for p in rec.probes}
-    targets = [
-        i
-        for status in ("missed", "partly")
-        for i in range(len(q.key_points))
-        if rec.point_status(i) == status and i not in {p.key_point for p in rec.probes}
-    ]
-    for i in targets:
-        follow = q.probe_for(i)
-        if follow and follow.probe not in asked:
-            return ProbeRecord(text=follow.probe, key_point=i, source="bank"), None
-    if targets:
-        return ProbeRecord(text="", key_point=targets[0], source="llm"), replies.probe(q, rec.answer, targets[0])
-    for follow in q.follow_ups:
-        if follow.probe not in asked:
-            return ProbeRecord(text=follow.probe, key_point=follow.key_point, source="bank"), None
-    return ProbeRecord(text="", key_point=None, source="llm"), replies.probe(q, rec.answer, None)

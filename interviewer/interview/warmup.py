@@ -1,5 +1,6 @@
-"""Warm-up while the candidate types: the grader's rubric vectors and the model's prompt cache for the question
-just asked, on one long-lived worker thread, best effort, so asking never waits for it."""
+"""Warm-up while the candidate reads: the leak guard's vectors, the grader's rubric vectors and the model's prompt
+cache (the clarify prompt, then the feedback prompt) for the question just asked, on one long-lived worker thread,
+best effort, so asking never waits for it."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ from concurrent.futures import ThreadPoolExecutor
 from interviewer.grading import GradeTask, prepare
 from interviewer.knowledge.bank import Question
 from interviewer.llm import ChatModel
+from interviewer.safety.leak import EmbedFn, secret_vectors
 
 log = logging.getLogger(__name__)
 
 
 class Warmer:
     """A `prepare_fn` for Deps. One worker thread for every session, so many sessions don't start many threads
-    (threads that ran onnxruntime and then exited made the process abort at exit); `close()` stops it."""
+    (threads that ran onnxruntime and then exited made the process abort at exit); `close()` stops it.
+    `rich` picks the prompt variants (settings.active_profile); `embed` is the leak guard's embedder; `clarify`:
+    the model phrases clarifications (Deps.llm_parts), so its prompt prefix is worth caching too."""
 
-    def __init__(self) -> None:
+    def __init__(self, rich: bool = False, embed: EmbedFn | None = None, clarify: bool = True) -> None:
+        self.rich, self.embed, self.clarify = rich, embed, clarify
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -30,8 +35,15 @@ class Warmer:
 
     def __call__(self, question: Question, llm: ChatModel | None) -> None:
         def run() -> None:
+            from .replies import clarify_prefix
+
             try:
-                prepare(GradeTask.from_question(question), llm)
+                if self.embed is not None:
+                    secret_vectors(question, self.embed)  # a hint or clarification checks against these
+                prefill = getattr(llm, "prefill", None)
+                if prefill is not None and self.clarify:  # first: the feedback prefix below stays in the model's slot
+                    prefill(clarify_prefix(question, "rich" if self.rich else "short"))
+                prepare(GradeTask.from_question(question), llm, rich=self.rich)
             except Exception:  # noqa: BLE001 (warming up is an optimisation; the grade step does the work anyway)
                 log.debug("prepare failed for %s", question.id, exc_info=True)
 

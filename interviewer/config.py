@@ -22,6 +22,7 @@ def _default_cache_dir() -> Path:
 
 
 Backend = Literal["auto", "embedded", "openai", "fake"]
+Profile = Literal["auto", "short", "rich"]
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"  # files shipped inside the package (tokenizer, grader parameters)
 
@@ -73,10 +74,33 @@ class Settings(BaseSettings):
         "so the prompt cache holds it; default: on for local servers, off for OpenAI",
     )
 
+    profile: Profile = Field(
+        "auto",
+        description="how much the model writes: short (a small local model: short feedback, bank probes) or rich "
+        "(a capable backend: feedback quoting the candidate, probes built on their words); auto: short for the "
+        "embedded model, rich for OpenAI-compatible servers",
+    )
+
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = Field(None, description="user:pass for the web UI")
     concurrency: int = 16
+
+    # Voice (interviewer.voice): spoken answers and questions read aloud, all on this machine.
+    voice_tts: Literal["auto", "piper", "espeak", "off"] = Field(
+        "auto", description="voice for reading aloud: piper (the optional extra), espeak (espeak-ng), off; auto: best"
+    )
+    voice_threads: int = Field(default_factory=lambda: min(os.cpu_count() or 2, 4), description="Whisper threads")
+    voice_max_seconds: float = Field(300.0, description="longest recording accepted as one answer")
+
+    # Serving many candidates: replicas share the history database and the key that signs session ids.
+    database_url: SecretStr | None = Field(
+        None, description="postgresql://user:password@host:5432/db for the history; unset = SQLite in data_dir"
+    )
+    database_pool: int = Field(10, description="Postgres connections per app process (plus one for step locks)")
+    secret_key: SecretStr | None = Field(
+        None, description="signs session ids; unset = kept in the database (Postgres) or in data_dir (SQLite)"
+    )
 
     @property
     def chroma_dir(self) -> Path:
@@ -93,6 +117,12 @@ class Settings(BaseSettings):
         return self.active_backend == "embedded" or bool(
             self.openai_base_url and "api.openai.com" not in self.openai_base_url
         )
+
+    @property
+    def active_profile(self) -> Literal["short", "rich"]:
+        if self.profile != "auto":
+            return self.profile
+        return "rich" if self.active_backend == "openai" else "short"
 
     @property
     def active_backend(self) -> Literal["embedded", "openai", "fake"]:

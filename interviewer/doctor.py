@@ -2,7 +2,7 @@
 
 Checks: the active backend and model, the embedded weights (present, sha256 verified), the embedding
 model, the Chroma index, and a 1-token round trip through the configured LLM. Nothing here prints the
-API key: the backend line says only whether one is set, and errors come already redacted from llm.py.
+API key: the backend line says only whether one is set, and errors come already redacted from llm/client.py.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def test_binary_and_control_characters_are_dropped_and_nothing_breaks(tmp_path) 
     with running_app(tmp_path) as app, httpx.Client(timeout=30) as http:
         kind, r = call(http, app.url, "start", SETUP)
         sid, question = r["session_id"], r["question"]
-        kind, r = call(http, app.url, "answer", sid, f"{good(question)} {junk} the end")
+        kind, r = call(http, app.url, "answer", sid, f"{good(question)} {junk} the end", None)  # no audio
         assert kind == "complete" and r["phase"] == "review"
         assert any("control character" in m["text"] for m in r["messages"])
         answer = app.store.load(sid.split(".")[0]).current.answer
@@ -123,11 +123,11 @@ def test_a_burst_of_1000_answers_from_one_session_is_bounded(tmp_path) -> None:
             later = side.submit(
                 lambda: (
                     time.sleep(0.5),
-                    call(http, app.url, "answer", other["session_id"], good(other["question"])),
+                    call(http, app.url, "answer", other["session_id"], good(other["question"]), None),
                     time.perf_counter(),
                 )
             )
-            messages = burst(http, app.url, "answer", [[sid, f"{good(question)} #{i}"] for i in range(1000)])
+            messages = burst(http, app.url, "answer", [[sid, f"{good(question)} #{i}", None] for i in range(1000)])
             _, (kind, other), other_done = later.result(timeout=60)
         burst_s = time.perf_counter() - began
         done = [m for m in messages if m["success"]]

@@ -48,7 +48,9 @@ def test_kill9_mid_answer_then_restart_resumes_every_answered_turn(tmp_path: Pat
 
     def reply(body: dict) -> str:
         """Like stub_reply, but the feedback on the second answer hangs (until release): the kill lands mid-turn."""
-        if "why the key point below matters" in json.dumps(body) and body.get("max_tokens") != 1:  # not a prefill
+        text = json.dumps(body)
+        is_feedback = "why the key point below matters" in text or "what a strong answer would add" in text
+        if is_feedback and body.get("max_tokens") != 1:  # not a prefill (short or rich feedback prompt)
             feedback_calls.append(body)
             if len(feedback_calls) == 2:
                 streaming.set()
@@ -66,7 +68,9 @@ def test_kill9_mid_answer_then_restart_resumes_every_answered_turn(tmp_path: Pat
             q2 = client.predict(sid, api_name="/next")["question"]
             # The second answer: it is graded, then its feedback call hangs; kill -9 while the turn is in flight.
             with httpx.Client() as http:
-                http.post(f"{app.url}gradio_api/call/answer", json={"data": [sid, good(q2, "mark-two")]}, timeout=10)
+                http.post(
+                    f"{app.url}gradio_api/call/answer", json={"data": [sid, good(q2, "mark-two"), None]}, timeout=10
+                )
             assert streaming.wait(30), "the feedback call never came"
             app.kill9()
         release.set()

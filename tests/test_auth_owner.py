@@ -83,7 +83,7 @@ def test_owner_migration_keeps_old_rows_and_filters_history(tmp_path: Path) -> N
             ),
         )
     store = Store(path)
-    assert store.applied_migrations()[-1] == "m003_owner"
+    assert store.applied_migrations() == [name for name, _ in MIGRATIONS]  # m003_owner onwards, on old rows
     assert [s.owner for s in store.list_sessions()] == [None]
     ann = interview(store, deps, "ann", "I would just try things until it works.")
     bob = interview(store, deps, "bob", "good")

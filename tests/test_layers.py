@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "interviewer"
 LAYERS = [  # lowest first; a module may import its own layer and those before it
     {"interviewer.config", "interviewer.errors", "interviewer.text"},
     {"interviewer.llm"},
-    {"interviewer.knowledge"},
+    {"interviewer.knowledge", "interviewer.voice"},
     {"interviewer.safety"},
     {"interviewer.grading"},
     {"interviewer.interview"},

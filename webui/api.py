@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 
 import gradio as gr
+from gradio.data_classes import FileData
 
 from interviewer.errors import InterviewerError
 from interviewer.interview.state import Action, Event, QuestionRecord, Setup, State
+from interviewer.voice import VoiceError
 
 from .sessions import Sessions, user_of, visible_report
+from .voice import Voice, question_text
 
 
 def _record_json(rec: QuestionRecord) -> dict:
@@ -38,6 +41,7 @@ def _record_json(rec: QuestionRecord) -> dict:
             {"question": p.text, "score": p.score, "status": p.status, "skipped": p.skipped} for p in rec.probes
         ],
         "feedback_failed": rec.feedback_failed,
+        "delivery": rec.delivery.model_dump() if rec.delivery else None,
     }
 
 
@@ -110,6 +114,31 @@ def api_act(sessions: Sessions, kind: str, session_id: str, text: str = "", user
     return step_json(str(session_id).strip(), state, events)
 
 
+def api_answer(
+    sessions: Sessions, voice: Voice | None, session_id: str, text: str, audio: dict | None, user: str | None = None
+) -> dict:
+    """`/answer`: text, or a recording (transcribed; its delivery kept with the answer), or both (the text is the
+    answer, e.g. a corrected transcript; the recording gives the delivery)."""
+    if audio is None:
+        return api_act(sessions, "answer", session_id, text, user) | {"transcript": None, "delivery": None}
+    if not isinstance(text, str):
+        raise user_error("text must be a string")
+    path = audio.get("path") if isinstance(audio, dict) else None
+    try:
+        question = question_text(sessions.get(session_id, user))
+        if voice is None:
+            raise VoiceError("this server takes answers as text only")
+        transcript = voice.transcribe(path or "", question)
+        delivery = transcript.delivery
+        state, events = sessions.step(
+            session_id, Action(kind="answer", text=text.strip() or transcript.text, delivery=delivery), user
+        )
+    except InterviewerError as exc:  # VoiceError included: a message about the recording
+        raise _api_error(exc) from exc
+    out = step_json(str(session_id).strip(), state, events)
+    return out | {"transcript": transcript.text, "delivery": delivery.model_dump()}
+
+
 def api_report(sessions: Sessions, session_id: str, user: str | None = None) -> dict:
     """The report as JSON (plus its Markdown). Exam mode keeps it closed until the interview ends."""
     try:
@@ -126,15 +155,16 @@ def api_report(sessions: Sessions, session_id: str, user: str | None = None) -> 
     }
 
 
-def register_api(sessions: Sessions) -> None:
+def register_api(sessions: Sessions, voice: Voice | None = None) -> None:
     # Gradio fills each `request` parameter (it is not an API input): it carries the logged-in user.
     def start(setup: dict, request: gr.Request) -> dict:
         """Start an interview; returns {"session_id", "messages", ...}. Pass session_id to every later call."""
         return api_start(sessions, setup, user_of(request))
 
-    def answer(session_id: str, text: str, request: gr.Request) -> dict:
-        """Submit text as the answer to the current question or follow-up."""
-        return api_act(sessions, "answer", session_id, text, user_of(request))
+    def answer(session_id: str, request: gr.Request, text: str = "", audio: FileData | None = None) -> dict:
+        """Answer the current question or follow-up: text, or audio (a recording, handle_file(path)), or both (text
+        is the answer, audio gives the delivery). Adds "transcript" and "delivery" (null without audio)."""
+        return api_answer(sessions, voice, session_id, text, audio, user_of(request))
 
     def say(session_id: str, text: str, request: gr.Request) -> dict:
         """Free text, read like the chat box: an answer, or a request ('give me a hint', 'ask me about caching')."""

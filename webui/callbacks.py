@@ -30,6 +30,7 @@ from .render import (
     write_exports,
 )
 from .sessions import SessionBusy, Sessions, visible_report
+from .voice import delivery_for
 
 log = logging.getLogger("interviewer.app")
 
@@ -56,6 +57,8 @@ class Ui:
     report_questions: gr.HTML
     download_md: gr.DownloadButton
     download_json: gr.DownloadButton
+    speech: gr.Audio  # the interviewer's lines read aloud (webui/voice.py)
+    spoken: gr.State  # the last recording: {"transcript", "delivery"}
     # inputs and triggers (wired in app._wire)
     bank_in: gr.Dropdown
     topic_in: gr.Dropdown
@@ -78,6 +81,8 @@ class Ui:
     refresh: gr.Button
     table: gr.Dataframe
     trend: gr.LinePlot
+    mic: gr.Audio
+    read_aloud: gr.Checkbox
 
     def view_outputs(self) -> list:
         return [
@@ -91,6 +96,7 @@ class Ui:
             self.token,
             self.browser,
             self.banner,
+            self.spoken,
             *self.buttons.values(),
         ]
 
@@ -112,6 +118,7 @@ def _controls(ui: Ui, state: State | None) -> dict:
     out = {button: gr.update(interactive=kind in allowed) for kind, button in ui.buttons.items()}
     out[ui.retry] = gr.update(visible="retry_feedback" in allowed)
     out[ui.composer] = gr.update(interactive=state is None or state.phase != "finished", value="")
+    out[ui.spoken] = None  # a recording belongs to the message it was sent with
     return out
 
 
@@ -196,7 +203,13 @@ def on_start(
 
 
 def on_act(
-    sessions: Sessions, ui: Ui, kind: str, token: str, text: str = "", user: str | None = None
+    sessions: Sessions,
+    ui: Ui,
+    kind: str,
+    token: str,
+    text: str = "",
+    spoken: dict | None = None,
+    user: str | None = None,
 ) -> Iterator[dict]:
     if not token:
         raise user_error("Start an interview first.")
@@ -204,7 +217,8 @@ def on_act(
         gr.Warning("Your message is empty. Type your answer, or use the buttons below.")
         return
     try:
-        yield from stream_view(sessions, ui, token, Action(kind=kind, text=text), echo=text, user=user)
+        action = Action(kind=kind, text=text, delivery=delivery_for(spoken, text) if kind == "text" else None)
+        yield from stream_view(sessions, ui, token, action, echo=text, user=user)
     except SessionBusy as exc:
         gr.Warning(str(exc).capitalize())
     except InterviewerError as exc:

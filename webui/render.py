@@ -19,6 +19,7 @@ from interviewer.grading import MARKS
 from interviewer.interview.replies import difficulty_name
 from interviewer.interview.report import Report
 from interviewer.interview.state import QuestionRecord, State
+from interviewer.voice import Delivery
 
 BUTTON_WORDS = {
     "hint": "Could I have a hint?",
@@ -130,6 +131,17 @@ def _probe_result(skipped: bool, score: float | None, status: str | None) -> str
     return "waiting for your answer" if score is None else f"{status or 'graded'} · {score:.1f}/10"
 
 
+def delivery_html(delivery: Delivery | None, title: str = "Delivery (spoken answer)") -> str:
+    """Pace, fillers and pauses of a spoken answer, with a note for each thing to work on."""
+    if delivery is None:
+        return ""
+    notes = "".join(f"<li>{esc(n)}</li>" for n in delivery.notes())
+    return (
+        f'<div class="iv-delivery"><div class="iv-kicker">{esc(title)}</div>'
+        f'<div class="iv-meta">{esc(delivery.summary())}</div>' + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
+    )
+
+
 def scorecard_html(rec: QuestionRecord, number: int) -> str:
     grade = rec.grade
     verdict = "pass" if rec.passed else "fail"
@@ -139,6 +151,7 @@ def scorecard_html(rec: QuestionRecord, number: int) -> str:
         evidence = grade.key_points[i].evidence if grade and i < len(grade.key_points) else ""
         quote = f'<div class="iv-evidence">“{esc(evidence)}”</div>' if evidence and status != "missed" else ""
         via = ' <span class="iv-chip">in a follow-up</span>' if i in rec.covered_by_probe else ""
+        via += ' <span class="iv-chip">contradicted by</span>' if status == "contradicted" else ""
         items.append(
             f'<li class="iv-{status}"><span class="iv-mark">{MARKS[status]}</span>'
             f"<div>{esc(point)}{via}{quote}</div></li>"
@@ -157,6 +170,8 @@ def scorecard_html(rec: QuestionRecord, number: int) -> str:
         f'<ul class="iv-points">{"".join(items)}</ul>'
         + (f'<div class="iv-flags">{flags}</div>' if flags else "")
         + "".join(f'<div class="iv-meta">{esc(x)}</div>' for x in extra)
+        + delivery_html(rec.delivery)
+        + "".join(delivery_html(p.delivery, "Delivery (spoken follow-up)") for p in rec.probes)
         + "</div>"
     )
 
@@ -247,9 +262,9 @@ def report_questions_html(report: Report) -> str:
             + "</li>"
             for p in q.probes
         )
-        body = [f'<div class="iv-meta">{esc(q.topic)} · {difficulty_name(q.difficulty)} · {esc(q.status)}</div>']
+        body = [f'<div class="iv-meta">{esc(q.topic)} · {difficulty_name(q.difficulty)} · {esc(q.status_text)}</div>']
         if q.status == "answered":
-            body.append(f'<h4>Your answer</h4><div class="iv-answer">{esc(q.answer)}</div>')
+            body.append(f'<h4>Your answer</h4><div class="iv-answer">{esc(q.answer)}</div>' + delivery_html(q.delivery))
         body.append(f'<h4>Key points</h4><ul class="iv-points">{points}</ul>')
         if q.flags:
             body.append(
@@ -268,7 +283,7 @@ def report_questions_html(report: Report) -> str:
         cards.append(
             f'<details class="iv-card iv-q"{" open" if q.number == 1 else ""}><summary>'
             f'<span class="iv-qnum">{q.number}</span><span class="iv-qtext">{esc(q.question)}</span>'
-            f'<span class="iv-chip iv-{verdict}">{q.score:.1f}/10</span></summary>{"".join(body)}</details>'
+            f'<span class="iv-chip iv-{verdict}">{esc(q.score_text)}</span></summary>{"".join(body)}</details>'
         )
     return "".join(cards) or '<div class="iv-card iv-meta">No questions were asked.</div>'
 

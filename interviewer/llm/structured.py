@@ -1,4 +1,4 @@
-"""Structured output for llm.py: the json_schema response format, and validation with repair for servers that
+"""Structured output for client.py: the json_schema response format, and validation with repair for servers that
 can't constrain decoding."""
 
 from __future__ import annotations

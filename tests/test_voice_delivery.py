@@ -129,3 +129,33 @@ def test_read_aloud_is_what_the_interviewer_said_since_the_candidate_spoke(tmp_p
     after = to_read(state)
     assert after and QUESTIONS[0].question not in after
     assert QUESTIONS[0].reference_answer.strip()[:40] not in after, "the model answer is not read aloud"
+
+
+# ---- judging a transcript (the bench's WER) and dropping Whisper's invented sign-off
+
+
+@pytest.mark.parametrize(
+    ("said", "heard", "wer"),
+    [
+        ("It is ninety-nine percent accurate.", "It is 99% accurate.", 0.0),  # how Whisper writes numbers
+        ("Keep one thousand rows, not twenty.", "Keep 1,000 rows, not 20.", 0.0),
+        ("Fraud is rare.", "Frog is rare.", 1 / 3),  # a misheard word still counts
+        ("Fraud is rare.", "Fraud is rare. Thank you very much.", 4 / 3),  # and so do invented words
+    ],
+)
+def test_word_error_rate_reads_numbers_as_digits(said: str, heard: str, wer: float) -> None:
+    from interviewer.voice.stt import word_error_rate
+
+    assert word_error_rate(said, heard) == pytest.approx(wer)
+
+
+def test_a_short_unsure_segment_is_dropped_as_invented() -> None:
+    from types import SimpleNamespace
+
+    from interviewer.voice.stt import _invented
+
+    def seg(no_speech: float, start: float, end: float):
+        return SimpleNamespace(no_speech_prob=no_speech, start=start, end=end)
+
+    assert _invented(seg(0.74, 12.9, 13.2))  # "Thank you very much." on the quiet tail (measured)
+    assert not _invented(seg(0.12, 0.0, 12.9)) and not _invented(seg(0.2, 3.0, 3.4))  # real speech, a short "Yes."

@@ -183,6 +183,13 @@ def generic_hint(question: Question, level: int) -> str:
     return "Think about what can go wrong in practice, and how you would notice it."
 
 
+def hint_sentences(question: Question) -> list[str]:
+    """Every sentence a hint on `question` can say (the leak guard checks each; the warm-up embeds them)."""
+    ladder = question.hint_ladder(hint_target(question))
+    texts = [*(ladder.steps if ladder else []), *(generic_hint(question, level) for level in range(1, MAX_HINTS + 1))]
+    return [s for text in texts for s in sentences(text)]
+
+
 def hint(question: Question, level: int) -> Line:
     ladder = question.hint_ladder(hint_target(question))
     generic = generic_hint(question, level)

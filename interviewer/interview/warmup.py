@@ -35,11 +35,12 @@ class Warmer:
 
     def __call__(self, question: Question, llm: ChatModel | None) -> None:
         def run() -> None:
-            from .replies import clarify_prefix
+            from .replies import clarify_prefix, hint_sentences
 
             try:
                 if self.embed is not None:
                     secret_vectors(question, self.embed)  # a hint or clarification checks against these
+                    self.embed(hint_sentences(question))  # and the hints' own sentences are checked
                 prefill = getattr(llm, "prefill", None)
                 if prefill is not None and self.clarify:  # first: the feedback prefix below stays in the model's slot
                     prefill(clarify_prefix(question, "rich" if self.rich else "short"))

@@ -38,14 +38,17 @@ _POOL: dict[int, Pool] = {}  # embedder id -> the banks' profiles
 
 
 def bank_pool(embedder: Embedder | None = None) -> Pool:
-    """The profiles of every question in the configured banks (empty when the banks can't be loaded)."""
+    """The profiles of every question in the configured banks (settings.knowledge_dir, else the bundled ones; empty
+    when the banks can't be loaded)."""
     embedder = embedder or default_embedder()
     with _LOCK:
         if id(embedder) not in _POOL:
+            from interviewer.config import get_settings
             from interviewer.knowledge.bank import load_banks
 
+            folder = get_settings().knowledge_dir
             try:
-                questions = [q for bank in load_banks() for q in bank.questions]
+                questions = [q for bank in load_banks([folder] if folder else None) for q in bank.questions]
             except InterviewerError as exc:
                 log.warning("no bank questions to compare answers with: %s", exc)
                 questions = []

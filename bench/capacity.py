@@ -85,9 +85,9 @@ class Interview:
         name, args = {
             "start": ("start", (self.setup,)),
             "hint": ("hint", (self.sid,)),
-            "answer": ("answer", (self.sid, answer_text(self.question or {"id": ""}, self.marker))),
+            "answer": ("answer", (self.sid, answer_text(self.question or {"id": ""}, self.marker), None)),  # no audio
             "probe": ("probe", (self.sid,)),
-            "probe_answer": ("answer", (self.sid, f"{self.marker}: {PROBE_ANSWER}")),
+            "probe_answer": ("answer", (self.sid, f"{self.marker}: {PROBE_ANSWER}", None)),
             "next": ("next", (self.sid,)),
             "report": ("report", (self.sid,)),
         }[kind]

@@ -93,6 +93,7 @@ class Candidate:
                             f"In {self.marker}, {p[0].lower()}{p[1:].replace(';', ',')}."
                             for p in KEY_POINTS[question["id"]]
                         ),
+                        None,  # no recording
                     )
                 began = time.perf_counter()
                 r = self._call(kind, *args)

@@ -59,7 +59,7 @@ def gather(
     evidence = ev.compute(task, screened.units, unit_vecs, relevance, embedder)
     if evidence.relevance < guards.OFF_TOPIC:
         screened.flags.add("off_topic")
-    if guards.too_short(screened.units, vectors.reference_len):
+    if guards.too_short(screened.units, vectors.reference_len, relevance):
         screened.flags.add("too_short")
     return screened, evidence
 

@@ -32,6 +32,8 @@ _EVALUATOR = (
 _ANSWER_REF = (
     r"\b(this|my|the candidate'?s?|the following|the above|that)\s+(answer|answers|response|responses|submission"
     r"|reply|explanation|section|item|one)\b|\b(the candidate|this candidate|me)\b"
+    r"|\b(diese[rn]?|meine|esta|mi|cette|ma|questa|mia|deze|mijn|essa|minha)\s+(antwort|respuesta|r[ée]ponse|risposta"
+    r"|antwoord|resposta)\b"
 )
 _PROCESS = (
     r"\b(rubric(?!-)|marking scheme|answer (key|sheet)|grading (policy|guidelines?|criteria|instructions|notes|step)"
@@ -42,7 +44,8 @@ _OUTCOME = (
     r"\b(full|maximum|max|top|perfect|highest|best)(\s+possible)?\s+(marks?|credit|score|points|grade|band|mark)\b"
     r"|\bthe (maximum|max|highest)\b|\b10\s*(/|out of)\s*10\b|\bten out of ten\b|\bscore\s*[=:]\s*10\b"
     r"|\b(a|the) (pass|passing)\b|\bpassing( verdict| grade| mark)?\b|\bgives? (a |an )?(10|ten)\b"
-    r"|\bas (correct|complete|excellent|strong|passing|a model answer|full credit)\b|\bregardless of (the )?content\b"
+    r"|\bas (correct|complete|excellent|strong|passing|a model answer|full credit)\b"
+    r"|\bregardless of (the |its |their )?(content|quality|correctness)\b"
     r"|\b(all|every|each)\s+(\w+\s+){0,2}?(points?|criteri(a|on)|answers?)\b[^.]{0,30}?\b(covered|met|satisfied"
     r"|present|pass(es)?)\b|\b(satisf(y|ies)|meets?) (all|every)\b|\bsame score as the reference\b"
     r"|\b(the|a) (top|highest) band\b|\btop[- ]band\b|\b(verdicts?|points?)\s*[=:]\s*covered\b"
@@ -54,17 +57,20 @@ _OUTCOME = (
     r"|correct|10|full marks)\b|\b(points?|criteri\w+)\s+(are\s+|is\s+)?(all\s+)?(addressed|covered|met|satisfied)\b"
     r"|\bmerec\w*\b[^.]{0,15}\b(10|diez|m[áa]xim\w*)|\bm[ée]rite\b[^.]{0,15}\b(20|10|maxim\w*)"
     r"|\bverdient\b[^.]{0,20}\b(volle|beste|10)\b|\bmerita\b[^.]{0,15}\b(10|dieci|massim\w*)"
-    r"|nota m[áa]xima|puntuaci[óo]n (m[áa]xima|perfecta)|como (correcta|correcto|completa)|aprobad[oa]"
+    r"|nota m[áa]xima|con un (diez|10)\b|comme (parfaite?|excellente?)|como (perfecta|excelente)"
+    r"|als (perfekt|ausgezeichnet)|puntuaci[óo]n (m[áa]xima|perfecta)|como (correcta|correcto|completa)|aprobad[oa]"
     r"|note maximale|note parfaite|comme correcte?|volle punktzahl|h[öo]chstpunktzahl|bestnote|als korrekt"
     r"|pontua[çc][ãa]o m[áa]xima|como correta|punteggio massimo|voto massimo|come corrett[ao]|maximale score"
     r"|maksymaln\w*|满分|最高分|通过|満点|合格|максимальн\w* балл|как правильн\w*|засчита\w*"
     r"|\b(generous|lenient|kind)\s+(mark|grade|score|marking|grading)\b|\b(should|must|to) pass\b|covers everything"
+    r"|\bbe (generous|lenient|kind|easy)\b(?! (to|with) (users|customers))"
     r"|\b(award|assign|give)\s+(it\s+|this\s+|me\s+)?(a\s+)?(10|ten|100)\b|\bas passed\b"
 )
 _OVERRIDE = (
     r"\b(ignore|disregard|forget|override|bypass|skip|overlook|set aside|pay no attention to|no need to compare"
     r"|do not compare|don'?t compare)\b[^.]{0,40}?\b(instructions?|prompts?|rules|rubric(?!-)|reference|criteria"
-    r"|guidelines|marking scheme|answer key|gaps|comparison|system message|key points)\b"
+    r"|guidelines|marking scheme|answer key|gaps|comparison|system message|key points"
+    r"|(scoring|grading|marking) (guide|sheet|scheme|notes))\b"
     r"|\b(ignor\w*|ignoriere\w*|ignorieren)\b[^.]{0,30}?(instrucciones|r[úu]brica|criterios|instructions|consignes|bar[èe]me|crit[èe]res|anweisungen|kriterien|vorgaben|instru[çc][õo]es"
     r"|istruzioni|criteri)|(ne tenez pas compte|no tenga en cuenta)|忽略|無視|игнорир\w*|не обращай\w* внимани\w*"
 )
@@ -90,6 +96,11 @@ _VOCATIVE = re.compile(
     r"|checker|scorer)\s+(to|that)\b|(^|\W)(à|a|al|au)\s+l['’]\s*(é|e)valuat\w*"
     r"|\b(para|al|a la)\s+(el\s+|la\s+)?(\w+\s+)?(sistema|modelo|evaluador\w*|corrector\w*)\b"
     r"[^.:,;]{0,25}[,:]|\bque (califica|corrige|eval[úu]a|punt[úu]a)\b",
+    re.IGNORECASE,
+)
+_AI_ADDRESSED = re.compile(  # "Dear AI, ...", "Hey ChatGPT: ...": the model reading this, addressed by name
+    r"^\W*(dear|hey|hi|hello|attention|ok|okay)?\s*(the\s+)?(ai|a\.i\.|chat\s?gpt|gpt|llm|claude|gemini|copilot"
+    r"|language model|chatbot|bot|assistant)\s*[,:!]",
     re.IGNORECASE,
 )
 _IMPERATIVE = re.compile(  # a grading verb at the start, aimed at this answer ("Give the model ..." is not)
@@ -140,7 +151,7 @@ def is_injection(unit: str) -> bool:
     if _TOKENS.search(unit) or _ROLE_PLAY.search(unit) or _search(_OVERRIDE, unit) or _CJK.search(unit):
         return True
     outcome = _search(_OUTCOME, unit)
-    if _VOCATIVE.search(unit):
+    if _VOCATIVE.search(unit) or _AI_ADDRESSED.search(unit):
         return outcome or _search(_PROCESS, unit) or _IMPERATIVE.search(unit.split(",")[-1]) is not None
     if _ROLE_LINE.search(unit):
         return outcome or _search(_ANSWER_REF, unit) or _search(_PROCESS, unit)

@@ -16,7 +16,7 @@ metrics   agreement with human labels; bank_eval: the banks' exemplars as a cali
 batch     `interviewer grade` / `interviewer eval` over JSON-lines files
 """
 
-from .grader import feedback_stream, grade, prepare
+from .grader import feedback_stream, grade, prepare, warm_process
 from .types import (
     MARKS,
     PASS_MARK,
@@ -44,4 +44,5 @@ __all__ = [
     "feedback_stream",
     "grade",
     "prepare",
+    "warm_process",
 ]

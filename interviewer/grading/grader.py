@@ -37,6 +37,7 @@ __all__ = [
     "feedback_stream",
     "grade",
     "prepare",
+    "warm_process",
 ]
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,13 @@ def feedback_stream(
         return
     yield feedback_lead(grade) + " "
     yield from stream_feedback(task, grade, llm, answer if rich else "", rich)
+
+
+def warm_process() -> None:
+    """Once per process, before any question: the calibrated model and the bank's question profiles (~5 s of
+    embedding on 2 cores, which the first answer's relevance check would otherwise wait for)."""
+    load_params()
+    bank_pool()
 
 
 def prepare(task: GradeTask, llm: ChatModel | None = None, *, rich: bool = False) -> None:

@@ -136,11 +136,13 @@ def build_deps(settings: Settings, llm: ChatModel | None = None, index: Question
 
         index = ensure_index(settings)
     rich = settings.active_profile == "rich"
+    warmer = Warmer(rich=rich, embed=default_embed, clarify=rich)
+    warmer.start()
     return Deps(
         settings=settings,
         llm=llm,
         index=index,
         feedback_fn=partial(default_feedback, rich=rich),
-        prepare_fn=Warmer(rich=rich, embed=default_embed, clarify=rich),
+        prepare_fn=warmer,
         llm_parts=LLM_PARTS if rich else SHORT_LLM_PARTS,
     )

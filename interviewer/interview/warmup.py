@@ -8,7 +8,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from interviewer.grading import GradeTask, prepare
+from interviewer.grading import GradeTask, prepare, warm_process
 from interviewer.knowledge.bank import Question
 from interviewer.llm import ChatModel
 from interviewer.safety.leak import EmbedFn, secret_vectors
@@ -47,6 +47,17 @@ class Warmer:
                 prepare(GradeTask.from_question(question), llm, rich=self.rich)
             except Exception:  # noqa: BLE001 (warming up is an optimisation; the grade step does the work anyway)
                 log.debug("prepare failed for %s", question.id, exc_info=True)
+
+        self._executor().submit(run)
+
+    def start(self) -> None:
+        """Queue the once-per-process work (grading.warm_process) now, so the first question's warm-up is short."""
+
+        def run() -> None:
+            try:
+                warm_process()
+            except Exception:  # noqa: BLE001 (an optimisation; grading builds what it needs anyway)
+                log.debug("process warm-up failed", exc_info=True)
 
         self._executor().submit(run)
 

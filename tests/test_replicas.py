@@ -230,16 +230,16 @@ def test_concurrent_answers_from_two_replicas_are_serialised(cluster: Cluster) -
 
 
 def pinned_to(cluster: Cluster, app: AppProcess) -> Client:
-    """A client through nginx whose routing cookie sends it to `app` (found by asking which replica answers)."""
+    """A client through nginx whose routing cookie sends it to `app` (found by asking which replica answers).
+    Each try is a fresh request: a client keeping nginx's Set-Cookie would send the first cookie every time."""
     target = cluster.app_id(app)
-    with httpx.Client(timeout=30) as http:
-        for _ in range(40):
-            cookie = uuid.uuid4().hex
-            config = http.get(f"{cluster.proxy_url}config", cookies={"iv_replica": cookie}).json()
-            if config["app_id"] == target:
-                return Client(
-                    cluster.proxy_url, verbose=False, httpx_kwargs={"timeout": 60, "cookies": {"iv_replica": cookie}}
-                )
+    for _ in range(40):
+        cookie = uuid.uuid4().hex
+        config = httpx.get(f"{cluster.proxy_url}config", cookies={"iv_replica": cookie}, timeout=30).json()
+        if config["app_id"] == target:
+            return Client(
+                cluster.proxy_url, verbose=False, httpx_kwargs={"timeout": 60, "cookies": {"iv_replica": cookie}}
+            )
     raise AssertionError("nginx never routed this cookie to the replica")
 
 

@@ -137,7 +137,7 @@ def build_deps(settings: Settings, llm: ChatModel | None = None, index: Question
         index = ensure_index(settings)
     rich = settings.active_profile == "rich"
     warmer = Warmer(rich=rich, embed=default_embed, clarify=rich)
-    warmer.start()
+    warmer.start(llm)
     return Deps(
         settings=settings,
         llm=llm,

@@ -50,11 +50,15 @@ class Warmer:
 
         self._executor().submit(run)
 
-    def start(self) -> None:
-        """Queue the once-per-process work (grading.warm_process) now, so the first question's warm-up is short."""
+    def start(self, llm: ChatModel | None = None) -> None:
+        """Queue the once-per-process work now, so the first question's warm-up is short: start the model (the
+        embedded engine loads its weights, ~3 s) and grading.warm_process."""
 
         def run() -> None:
             try:
+                start = getattr(llm, "start", None)
+                if callable(start):
+                    start()
                 warm_process()
             except Exception:  # noqa: BLE001 (an optimisation; grading builds what it needs anyway)
                 log.debug("process warm-up failed", exc_info=True)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -112,15 +113,32 @@ def chroma_server(tmp_path):
         proc.wait(timeout=20)
 
 
-@pytest.fixture
-def page():
-    """A fresh page in headless Debian chromium (Playwright), downloads accepted; skips when chromium is absent."""
+@contextmanager
+def chromium_page(extra_args: list[str] | None = None, **context: object):
+    """A fresh page in headless Debian chromium (Playwright); skips when chromium is absent. `extra_args` go to
+    chromium (a fake microphone), `context` to the browser context (permissions, downloads)."""
     if not shutil.which(CHROMIUM):
         pytest.skip("Debian chromium is not installed (make test installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
-        yield context.new_page()
-        context.close()
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + (extra_args or []))
+        browser_context = browser.new_context(viewport={"width": 1360, "height": 900}, **context)
+        yield browser_context.new_page()
+        browser_context.close()
         browser.close()
+
+
+@pytest.fixture
+def page():
+    """A fresh page in headless Debian chromium, downloads accepted."""
+    with chromium_page(accept_downloads=True) as fresh:
+        yield fresh
+
+
+def start_in_browser(page, url: str, count: int, timeout: float) -> None:
+    """Open the app, set the number of questions, press Start and wait for the first question."""
+    page.goto(url)
+    page.locator("#setup-count input[type=number]").fill(str(count))
+    page.locator("#setup-count input[type=number]").press("Enter")
+    page.click("#start")
+    page.wait_for_selector("#chat .bot strong", timeout=timeout)

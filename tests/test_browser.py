@@ -8,6 +8,7 @@ import re
 
 import pytest
 from app_harness import exemplar, running_app, small_index
+from conftest import start_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -51,11 +52,7 @@ def test_study_interview_in_the_browser(page, tmp_path):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     with running_app(tmp_path) as running:
-        page.goto(running.url)
-        page.locator("#setup-count input[type=number]").fill("2")
-        page.locator("#setup-count input[type=number]").press("Enter")
-        page.click("#start")
-        page.wait_for_selector("#chat .bot strong", timeout=WAIT)
+        start_in_browser(page, running.url, 2, WAIT)
         enabled(page, "btn-hint")
         first = current_question(page)
 

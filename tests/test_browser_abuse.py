@@ -7,6 +7,7 @@ import re
 
 import pytest
 from app_harness import exemplar, running_app, small_index
+from conftest import start_in_browser
 from gradio_client import Client
 
 from interviewer.llm import FakeChatModel
@@ -41,11 +42,7 @@ def test_html_and_script_from_candidate_and_model_stay_inert(page, tmp_path) -> 
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     model = FakeChatModel(default=f"Thanks for that. {PAYLOAD} Let's keep going with the data and the model.")
     with running_app(tmp_path, llm=model) as running:
-        page.goto(running.url)
-        page.locator("#setup-count input[type=number]").fill("1")
-        page.locator("#setup-count input[type=number]").press("Enter")
-        page.click("#start")
-        page.wait_for_selector("#chat .bot strong", timeout=WAIT)
+        start_in_browser(page, running.url, 1, WAIT)
         page.wait_for_selector("#btn-hint:not([disabled])", timeout=WAIT)
         question = page.locator("#chat .bot strong").last.inner_text().strip()
         qid = next(q.id for q in small_index().all() if q.question.strip() == question)

@@ -5,11 +5,9 @@ and a file that is not audio gets a message while the typed text stays."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from app_harness import running_app
-from conftest import CHROMIUM, CHROMIUM_ARGS
+from conftest import chromium_page, start_in_browser
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from voice_clips import DRIFT_ANSWER, say
@@ -51,21 +49,14 @@ def test_the_api_answers_with_a_recording(tmp_path):
 @pytest.fixture
 def mic_page(tmp_path):
     """Chromium whose microphone plays a generated spoken answer (Chromium loops the file)."""
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     clip = say(tmp_path / "mic.wav", SHORT_ANSWER, wpm=155)
     fake_mic = [
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={clip}",
     ]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + fake_mic)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, permissions=["microphone"])
-        yield context.new_page()
-        context.close()
-        browser.close()
+    with chromium_page(fake_mic, permissions=["microphone"]) as page:
+        yield page
 
 
 @pytest.mark.browser
@@ -74,11 +65,7 @@ def test_record_an_answer_in_the_browser(mic_page, tmp_path):
     notes = tmp_path / "notes.wav"
     notes.write_text("my notes, not a recording\n" * 20, encoding="utf-8")
     with running_app(tmp_path) as running:
-        page.goto(running.url)
-        page.locator("#setup-count input[type=number]").fill("1")
-        page.locator("#setup-count input[type=number]").press("Enter")
-        page.click("#start")
-        page.wait_for_selector("#chat .bot strong", timeout=WAIT)
+        start_in_browser(page, running.url, 1, WAIT)
         page.click("#read-aloud input")  # questions and feedback read aloud from now on
         box = page.locator("#composer textarea")
         box.fill("To start with:")

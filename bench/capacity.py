@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 import loadkit  # noqa: E402
+from jsonout import emit  # noqa: E402
 
 from interviewer.knowledge.bank import load_bank  # noqa: E402
 
@@ -312,11 +313,7 @@ def main() -> None:
         for k, v in turns["cpu_ms"].items()
     }
     result["load_avg_1m_after"] = loadkit.load_avg()
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

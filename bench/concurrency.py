@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 import loadkit  # noqa: E402
 from gradio_client import Client  # noqa: E402
+from jsonout import emit  # noqa: E402
 
 from interviewer.knowledge.bank import load_bank  # noqa: E402
 
@@ -291,11 +292,7 @@ def main() -> None:
             if k in result["overhead"]
         },
     }
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

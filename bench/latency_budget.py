@@ -38,6 +38,8 @@ from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from jsonout import emit  # noqa: E402
+
 from interviewer.config import Settings  # noqa: E402
 from interviewer.interview.deps import Deps, build_deps  # noqa: E402
 from interviewer.interview.session import new_session, stream_step  # noqa: E402
@@ -261,11 +263,7 @@ def main() -> None:
         "rows": rows,
         "load_avg_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
     }
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(result, args.out)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
+from jsonout import emit  # noqa: E402
 
 from interviewer.config import Settings  # noqa: E402
 from interviewer.interview.deps import build_deps, default_embed  # noqa: E402
@@ -182,11 +183,7 @@ def main() -> None:
         "personas": rates,
         "load_avg_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
     }
-    text = json.dumps(result, indent=2)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-    print(text)
+    emit(result, args.out)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -128,6 +128,18 @@ def chromium_page(extra_args: list[str] | None = None, **context: object):
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway Postgres (Debian's package, a temp dir, a free port) for the whole run; each test asks it for a
+    fresh database. Skips when postgresql is not installed."""
+    from postgres import PostgresServer, pg_bindir
+
+    if pg_bindir() is None:
+        pytest.skip("Debian's postgresql is not installed (make test installs it)")
+    with PostgresServer() as server:
+        yield server
+
+
 @pytest.fixture
 def page():
     """A fresh page in headless Debian chromium, downloads accepted."""

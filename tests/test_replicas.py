@@ -20,7 +20,6 @@ from app_process import AppProcess, stub_reply
 from conftest import ROOT, free_port, wait_http
 from gradio_client import Client
 from gradio_client.exceptions import AppError
-from postgres import PostgresServer, pg_bindir
 
 from interviewer.llm.stub import StubServer
 from interviewer.store import Store
@@ -91,15 +90,7 @@ def start_nginx(tmp: Path, upstreams: list[int]) -> tuple[subprocess.Popen, int]
 
 
 @pytest.fixture(scope="module")
-def pg():
-    if pg_bindir() is None:
-        pytest.skip("Debian's postgresql is not installed (make test installs it)")
-    with PostgresServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory, pg):
+def cluster(tmp_path_factory, postgres_server):
     if not Path("/usr/sbin/nginx").exists():
         pytest.skip("Debian's nginx is not installed (make test installs it)")
     tmp = tmp_path_factory.mktemp("replicas")
@@ -112,7 +103,7 @@ def cluster(tmp_path_factory, pg):
     )
     gate = Gate()
     with StubServer(reply=gate.reply) as stub:
-        url = pg.new_database()
+        url = postgres_server.new_database()
         env = {
             "INTERVIEWER_DATABASE_URL": url,
             "INTERVIEWER_CHROMA_HOST": "127.0.0.1",
@@ -140,7 +131,7 @@ def cluster(tmp_path_factory, pg):
             b.stop()
 
 
-def test_two_replicas_in_one_process_share_sessions_key_and_step_lock(pg, tmp_path: Path) -> None:
+def test_two_replicas_in_one_process_share_sessions_key_and_step_lock(postgres_server, tmp_path: Path) -> None:
     """Sessions over two Stores on one Postgres, each with its own data dir, stand for two replicas: the same
     signing key from the database; B continues what A started; while A's step is in flight B is refused, then B
     goes on from what A saved; an abandoned step frees the session."""
@@ -150,7 +141,7 @@ def test_two_replicas_in_one_process_share_sessions_key_and_step_lock(pg, tmp_pa
     from interviewer.llm import FakeChatModel
     from webui.sessions import SessionBusy, Sessions, app_secret
 
-    url = pg.new_database()
+    url = postgres_server.new_database()
     replicas = []
     for name in ("a", "b"):
         deps = make_deps(tmp_path / name, FakeChatModel(default="Good. Think about the data and the model."))

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from conftest import free_port
 from interview_fakes import GOOD, make_deps
-from postgres import PostgresServer, pg_bindir
 
 from interviewer.interview.report import build_report
 from interviewer.interview.session import new_session, stream_step
@@ -24,14 +23,6 @@ from interviewer.interview.state import Action, Setup, State
 from interviewer.store import MIGRATIONS, Locked, Store, StoreError, persist
 
 TESTS = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    if pg_bindir() is None:
-        pytest.skip("Debian's postgresql is not installed (make test installs it)")
-    with PostgresServer() as server:
-        yield server
 
 
 class Stores:

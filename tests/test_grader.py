@@ -136,6 +136,7 @@ def test_metrics_against_known_values():
 
 def test_text_cache_survives_overflow(monkeypatch):
     from interviewer.grading import evidence
+    from interviewer.knowledge.embeddings import VectorCache
 
     class Counting:
         calls: list[list[str]] = []
@@ -144,12 +145,11 @@ def test_text_cache_survives_overflow(monkeypatch):
             self.calls.append(list(texts))
             return np.ones((len(texts), 4), dtype=np.float32)
 
-    monkeypatch.setattr(evidence, "_TEXT_CACHE", {})
-    monkeypatch.setattr(evidence, "_TEXT_CACHE_SIZE", 3)
+    monkeypatch.setattr(evidence, "_TEXTS", VectorCache(3))
     embedder = Counting()
-    assert evidence._embed_cached(["a", "b", "a"], embedder).shape == (3, 4) and embedder.calls == [["a", "b"]]
-    assert evidence._embed_cached(["a", "c", "d"], embedder).shape == (3, 4)  # overflow: cleared, all re-embedded
-    assert evidence._embed_cached(["c"], embedder).shape == (1, 4) and len(embedder.calls) == 2
+    assert evidence._TEXTS.embed(["a", "b", "a"], embedder).shape == (3, 4) and embedder.calls == [["a", "b"]]
+    assert evidence._TEXTS.embed(["a", "c", "d"], embedder).shape == (3, 4)  # overflow: cleared
+    assert evidence._TEXTS.embed(["c"], embedder).shape == (1, 4) and len(embedder.calls) == 2
 
 
 WRONG = yaml.safe_load((Path(__file__).parent / "data" / "wrong_answers.yaml").read_text(encoding="utf-8"))

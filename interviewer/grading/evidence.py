@@ -16,6 +16,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from interviewer import text as tx
+from interviewer.knowledge.embeddings import VectorCache
 
 from . import rubric, verdicts
 from .types import PASS_MARK, GradeTask
@@ -107,7 +108,7 @@ _TASK_LOCK = threading.Lock()  # one build at a time: a grade waits for the warm
 
 
 def task_vectors(task: GradeTask, embedder: Embedder | None = None) -> TaskVectors:
-    with _TASK_LOCK:  # also guards _TEXT_CACHE, which a concurrent clear() would break
+    with _TASK_LOCK:
         if embedder is None:
             return _cached_task_vectors(task)
         return _build_task_vectors(task, embedder)
@@ -118,18 +119,7 @@ def _cached_task_vectors(task: GradeTask) -> TaskVectors:
     return _build_task_vectors(task, default_embedder())
 
 
-_TEXT_CACHE: dict[tuple[int, str], np.ndarray] = {}  # (embedder id, text) -> vector; exemplars recur across tasks
-_TEXT_CACHE_SIZE = 8192
-
-
-def _embed_cached(texts: list[str], embedder: Embedder) -> np.ndarray:
-    missing = list(dict.fromkeys(t for t in texts if (id(embedder), t) not in _TEXT_CACHE))
-    if len(_TEXT_CACHE) + len(missing) > _TEXT_CACHE_SIZE:
-        _TEXT_CACHE.clear()
-        missing = list(dict.fromkeys(texts))
-    for text, vec in zip(missing, embedder.embed(missing) if missing else []):
-        _TEXT_CACHE[(id(embedder), text)] = vec
-    return np.array([_TEXT_CACHE[(id(embedder), t)] for t in texts]).reshape(len(texts), -1)
+_TEXTS = VectorCache(8192)  # exemplars recur across tasks
 
 
 def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
@@ -138,7 +128,7 @@ def _build_task_vectors(task: GradeTask, embedder: Embedder) -> TaskVectors:
     claims = [m for m in task.misconceptions if task.key_points and m.key_point < len(task.key_points)]
     texts = [task.question, *task.reference_answers, *flat, *(e.answer for e in task.exemplars)]
     profile = " ".join([task.question, *groups_text[0]])
-    vecs = _embed_cached(texts + [m.claim for m in claims] + [profile], embedder)
+    vecs = _TEXTS.embed(texts + [m.claim for m in claims] + [profile], embedder)
     vecs, claim_vecs, profile_vec = vecs[: len(texts)], vecs[len(texts) : -1], vecs[-1]
     n_ref = len(task.reference_answers)
     q_vec, ref_vecs = vecs[0], vecs[1 : 1 + n_ref]

@@ -6,7 +6,6 @@ reaches the model and the index only through it, so a test passes fakes (tests/i
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +17,7 @@ import numpy as np
 from interviewer.config import Settings
 from interviewer.grading import Grade, GradeTask, feedback_stream, grade
 from interviewer.knowledge.bank import Question
+from interviewer.knowledge.embeddings import VectorCache
 from interviewer.llm import ChatModel
 from interviewer.safety.leak import EmbedFn, LeakGuard
 
@@ -59,26 +59,15 @@ def default_feedback(
     return feedback_stream(GradeTask.from_question(question), answer, grade, llm, rich=rich)
 
 
-_SAID: dict[str, np.ndarray] = {}  # sentence -> vector: hints and fixed replies are said again and again
-_SAID_LOCK = threading.Lock()
-_SAID_SIZE = 4096
+_SAID = VectorCache(4096)  # hints and fixed replies are said again and again
 
 
 def default_embed(texts: Sequence[str]) -> np.ndarray:
     """MiniLM, loaded on first use (the leak guard's meaning check). Vectors are kept per sentence, and the warm-up
     embeds the question's hints while the candidate reads, so asking for a hint embeds nothing."""
-    from interviewer.knowledge.embeddings import DIM, get_model
+    from interviewer.knowledge.embeddings import get_model
 
-    with _SAID_LOCK:
-        known = {t: _SAID[t] for t in texts if t in _SAID}
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        known.update(zip(missing, get_model().embed(missing)))
-        with _SAID_LOCK:
-            if len(_SAID) + len(missing) > _SAID_SIZE:
-                _SAID.clear()
-            _SAID.update((t, known[t]) for t in missing)
-    return np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), DIM)
+    return _SAID.embed(texts, get_model())
 
 
 def _utcnow() -> datetime:

@@ -103,6 +103,30 @@ class MiniLM:
         return self.embed([text])[0]
 
 
+class VectorCache:
+    """Vectors of texts already embedded, per embedder, for text that recurs (exemplars across tasks, the hints
+    and fixed replies the interviewer says again and again). Bounded: cleared when full. Thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._vectors: dict[tuple[int, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], embedder) -> np.ndarray:
+        """`embedder.embed(texts)`, each distinct text embedded once while it stays in the cache."""
+        owner = id(embedder)
+        with self._lock:
+            known = {t: self._vectors[(owner, t)] for t in texts if (owner, t) in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, embedder.embed(missing)))
+            with self._lock:
+                if len(self._vectors) + len(missing) > self.size:
+                    self._vectors.clear()
+                self._vectors.update(((owner, t), known[t]) for t in missing)
+        return np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+
 @lru_cache(maxsize=1)
 def get_model() -> MiniLM:
     """One model per process: loading costs ~0.3 s and 50 MB."""

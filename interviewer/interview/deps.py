@@ -125,7 +125,8 @@ def build_deps(settings: Settings, llm: ChatModel | None = None, index: Question
 
         index = ensure_index(settings)
     rich = settings.active_profile == "rich"
-    warmer = Warmer(rich=rich, embed=default_embed, clarify=rich)
+    parts = LLM_PARTS if rich else SHORT_LLM_PARTS
+    warmer = Warmer(rich=rich, embed=default_embed, clarify="clarify" in parts)
     warmer.start(llm)
     return Deps(
         settings=settings,
@@ -133,5 +134,5 @@ def build_deps(settings: Settings, llm: ChatModel | None = None, index: Question
         index=index,
         feedback_fn=partial(default_feedback, rich=rich),
         prepare_fn=warmer,
-        llm_parts=LLM_PARTS if rich else SHORT_LLM_PARTS,
+        llm_parts=parts,
     )
